@@ -1,0 +1,196 @@
+//! `nerlight`: train, evaluate and run the entity extractor from the command line.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use nerlight::conll::{self, Layout};
+use nerlight::eval::evaluate;
+use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
+use nerlight::train::{TrainConfig, train};
+use nerlight::{Extractor, default_extractor};
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(name = "nerlight", version, about = "Find people, places and organizations in text")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model on CoNLL-format files (deterministic for a given seed).
+    Train {
+        /// Training corpus (CoNLL format).
+        #[arg(long)]
+        train: PathBuf,
+        /// Development corpus, used to pick the epoch and calibrate confidences.
+        #[arg(long)]
+        dev: PathBuf,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+        /// Passes over the training data.
+        #[arg(long, default_value_t = TrainConfig::default().epochs)]
+        epochs: usize,
+        /// Seed of the sentence-order shuffle.
+        #[arg(long, default_value_t = TrainConfig::default().seed)]
+        seed: u64,
+        /// Drop features seen fewer times than this.
+        #[arg(long, default_value_t = TrainConfig::default().min_count)]
+        min_count: u32,
+    },
+    /// Score a model on a CoNLL-format file: entity-level P/R/F1 for PER, LOC, ORG.
+    Eval {
+        /// The corpus to score on.
+        file: PathBuf,
+        /// Rebuild plain text from the file and run the whole text pipeline, tokenizer included.
+        #[arg(long)]
+        raw: bool,
+        /// Model file (default: the embedded model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Extract entities from JSON lines `{"id": ..., "text": ...}` on stdin, or from --text.
+    /// Offsets are Unicode code points, end exclusive.
+    Extract {
+        /// One text to process instead of stdin.
+        #[arg(long)]
+        text: Option<String>,
+        /// Model file (default: the embedded model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Input {
+    #[serde(default)]
+    id: serde_json::Value,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct OutputEntity<'a> {
+    start: usize,
+    end: usize,
+    label: &'static str,
+    text: &'a str,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    id: &'a serde_json::Value,
+    entities: Vec<OutputEntity<'a>>,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("nerlight: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The embedded model, or the model file at `path` (kept for the life of the process).
+fn load_extractor(path: Option<&Path>) -> Result<&'static Extractor, String> {
+    match path {
+        None => default_extractor().map_err(|e| format!("embedded model: {e}")),
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let extractor = Extractor::from_bytes(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok(Box::leak(Box::new(extractor)))
+        }
+    }
+}
+
+fn read_corpus(path: &Path) -> Result<Vec<conll::Document>, String> {
+    conll::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Train { train: train_path, dev, out, epochs, seed, min_count } => {
+            let started = Instant::now();
+            let train_docs = read_corpus(&train_path)?;
+            let dev_docs = read_corpus(&dev)?;
+            let config = TrainConfig { epochs, seed, min_count, ..TrainConfig::default() };
+            let data = train(&train_docs, &dev_docs, &config, |r| {
+                println!(
+                    "epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
+                    r.epoch,
+                    r.mistakes,
+                    r.dev_f1,
+                    started.elapsed().as_secs_f64()
+                );
+            });
+            let bytes = data.to_bytes();
+            std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "wrote {} ({} bytes, {} features, temperature {}) in {:.0} s",
+                out.display(),
+                bytes.len(),
+                data.features.len(),
+                data.temperature,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { file, raw, model } => {
+            let extractor = load_extractor(model.as_deref())?;
+            let docs = read_corpus(&file)?;
+            let layout = if raw { Layout::Raw } else { Layout::Gold };
+            let (scores, _) = evaluate(extractor, &docs, layout);
+            println!("{}", scores.report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { text, model } => {
+            let extractor = load_extractor(model.as_deref())?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if let Some(text) = text {
+                write_result(&mut out, extractor, &serde_json::Value::Null, &text)?;
+                out.flush().map_err(|e| e.to_string())?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut failed = false;
+            for (n, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Input>(&line) {
+                    Ok(input) => write_result(&mut out, extractor, &input.id, &input.text)?,
+                    Err(e) => {
+                        out.flush().map_err(|e| e.to_string())?;
+                        eprintln!("nerlight: line {}: expected {{\"id\": ..., \"text\": \"...\"}}: {e}", n + 1);
+                        failed = true;
+                    }
+                }
+            }
+            out.flush().map_err(|e| e.to_string())?;
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn write_result(out: &mut impl Write, extractor: &Extractor, id: &serde_json::Value, text: &str) -> Result<(), String> {
+    let entities = extractor.extract(text);
+    let offsets = convert_entity_offsets(text, &entities, OffsetUnit::CodePoint);
+    let output = Output {
+        id,
+        entities: entities
+            .iter()
+            .zip(offsets)
+            .map(|(e, (start, end))| OutputEntity { start, end, label: e.label.as_str(), text: e.text, score: e.score })
+            .collect(),
+    };
+    let line = serde_json::to_string(&output).map_err(|e| e.to_string())?;
+    writeln!(out, "{line}").map_err(|e| format!("cannot write stdout: {e}"))
+}

@@ -1,0 +1,250 @@
+//! Feature extraction: for every token of a sentence, a fixed number of hashed feature keys.
+//!
+//! Each token is first described once ([`TokenInfo`]: hashes of its lower-cased and exact form,
+//! affixes and word shape), then every template combines precomputed hashes, so no string is
+//! built per token. A fixed count per token ([`FEATURES_PER_TOKEN`]) keeps the feature buffer a
+//! flat array. The templates are the classic ones for English NER (Ratinov & Roth 2009; Stanford
+//! NER): the word and its neighbours in a ±2 window, affixes, word shape and its context, and
+//! sentence-level case, which tells a headline in capitals from ordinary prose.
+
+use crate::hash::{TextHasher, feature_key, hash_str};
+use crate::tokenize::Token;
+
+/// The feature-set version: stored in a model and checked on load, because a model is only
+/// meaningful with the templates it was trained with. Bump it whenever a template changes.
+pub const FEATURE_SET: u16 = 1;
+
+/// Number of feature keys emitted per token.
+pub const FEATURES_PER_TOKEN: usize = 28;
+
+const MAX_AFFIX: usize = 4;
+const MAX_SHAPE: usize = 8;
+
+/// Precomputed hashes describing one token.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokenInfo {
+    lower: u64,
+    exact: u64,
+    prefixes: [u64; MAX_AFFIX],
+    suffixes: [u64; MAX_AFFIX],
+    shape: u64,
+    case: Case,
+}
+
+/// The letter case of a token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Case {
+    /// No cased letter (digits, punctuation, CJK).
+    #[default]
+    None,
+    Lower,
+    Title,
+    Upper,
+    Mixed,
+}
+
+/// How a whole sentence is cased: headlines and bylines in capitals, or text typed in lower case,
+/// make the capitalisation of a single word uninformative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SentenceCase {
+    Normal,
+    Upper,
+    Lower,
+}
+
+const BOUNDARY_BEFORE: u64 = 0x5354_4152_545f_5f5f; // "START___"
+const BOUNDARY_AFTER: u64 = 0x5f5f_5f5f_5f45_4e44; // "_____END"
+
+impl TokenInfo {
+    /// Describes the word `word`.
+    pub fn new(word: &str) -> TokenInfo {
+        let mut lower = TextHasher::default();
+        let mut prefixes = [0u64; MAX_AFFIX];
+        let mut shape = TextHasher::default();
+        let mut shape_len = 0;
+        let mut last_class = 0u8;
+        let (mut upper, mut lowers, mut first_upper) = (0usize, 0usize, false);
+        for (n, c) in word.chars().enumerate() {
+            for lc in c.to_lowercase() {
+                lower.write_char(lc);
+            }
+            if n < MAX_AFFIX {
+                prefixes[n] = lower.finish();
+            }
+            if c.is_uppercase() {
+                upper += 1;
+                first_upper |= n == 0;
+            } else if c.is_lowercase() {
+                lowers += 1;
+            }
+            let class = shape_class(c);
+            if class != last_class && shape_len < MAX_SHAPE {
+                shape.write(&[class]);
+                shape_len += 1;
+                last_class = class;
+            }
+        }
+        let lower = lower.finish();
+        for k in word.chars().count()..MAX_AFFIX {
+            prefixes[k] = lower;
+        }
+        let mut suffixes = [lower; MAX_AFFIX];
+        for (k, (i, _)) in word.char_indices().rev().take(MAX_AFFIX).enumerate() {
+            let mut h = TextHasher::default();
+            for c in word[i..].chars().flat_map(char::to_lowercase) {
+                h.write_char(c);
+            }
+            suffixes[k] = h.finish();
+        }
+        let case = match (upper, lowers) {
+            (0, 0) => Case::None,
+            (0, _) => Case::Lower,
+            (_, 0) => Case::Upper,
+            (1, _) if first_upper => Case::Title,
+            _ => Case::Mixed,
+        };
+        TokenInfo { lower, exact: hash_str(word), prefixes, suffixes, shape: shape.finish(), case }
+    }
+}
+
+/// The shape class of a character: `X` upper, `x` lower, `d` digit, ASCII punctuation as itself,
+/// `a` for uncased letters (CJK), `o` for anything else.
+fn shape_class(c: char) -> u8 {
+    if c.is_uppercase() {
+        b'X'
+    } else if c.is_lowercase() {
+        b'x'
+    } else if c.is_ascii_digit() {
+        b'd'
+    } else if c.is_ascii_punctuation() {
+        c as u8
+    } else if c.is_alphanumeric() {
+        b'a'
+    } else {
+        b'o'
+    }
+}
+
+fn sentence_case(infos: &[TokenInfo]) -> SentenceCase {
+    let cased = infos.iter().filter(|t| t.case != Case::None).count();
+    let upper = infos.iter().filter(|t| t.case == Case::Upper).count();
+    let lower = infos.iter().filter(|t| t.case == Case::Lower).count();
+    if cased >= 3 && upper * 10 >= cased * 7 {
+        SentenceCase::Upper
+    } else if cased >= 3 && lower == cased {
+        SentenceCase::Lower
+    } else {
+        SentenceCase::Normal
+    }
+}
+
+/// Describes every token of `text` into `out` (cleared first).
+pub fn describe_tokens(text: &str, tokens: &[Token], out: &mut Vec<TokenInfo>) {
+    out.clear();
+    out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text))));
+}
+
+/// Appends `FEATURES_PER_TOKEN` keys per token of the sentence `infos` to `out`.
+pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
+    let sentence = sentence_case(infos) as u64;
+    let lower = |i: isize| -> u64 {
+        if i < 0 {
+            BOUNDARY_BEFORE
+        } else {
+            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.lower)
+        }
+    };
+    let shape = |i: isize| -> u64 {
+        if i < 0 {
+            BOUNDARY_BEFORE
+        } else {
+            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.shape)
+        }
+    };
+    for (n, t) in infos.iter().enumerate() {
+        let i = n as isize;
+        let (w, s) = (t.lower, t.shape);
+        let (wp, wn, sp, sn) = (lower(i - 1), lower(i + 1), shape(i - 1), shape(i + 1));
+        let first = u64::from(n == 0);
+        let keys: [u32; FEATURES_PER_TOKEN] = [
+            feature_key(0, &[]),
+            feature_key(1, &[w]),
+            feature_key(2, &[t.exact]),
+            feature_key(3, &[wp]),
+            feature_key(4, &[wn]),
+            feature_key(5, &[lower(i - 2)]),
+            feature_key(6, &[lower(i + 2)]),
+            feature_key(7, &[t.prefixes[0]]),
+            feature_key(8, &[t.prefixes[1]]),
+            feature_key(9, &[t.prefixes[2]]),
+            feature_key(10, &[t.prefixes[3]]),
+            feature_key(11, &[t.suffixes[0]]),
+            feature_key(12, &[t.suffixes[1]]),
+            feature_key(13, &[t.suffixes[2]]),
+            feature_key(14, &[t.suffixes[3]]),
+            feature_key(15, &[s]),
+            feature_key(16, &[sp]),
+            feature_key(17, &[sn]),
+            feature_key(18, &[sp, s]),
+            feature_key(19, &[s, sn]),
+            feature_key(20, &[sp, s, sn]),
+            feature_key(21, &[wp, w]),
+            feature_key(22, &[w, wn]),
+            feature_key(23, &[s, first]),
+            feature_key(24, &[s, sentence]),
+            feature_key(25, &[wp, s]),
+            feature_key(26, &[s, wn]),
+            feature_key(27, &[wp, wn]),
+        ];
+        out.extend_from_slice(&keys);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_word_features_agree() {
+        let a = TokenInfo::new("Stoltenberg");
+        let b = TokenInfo::new("stoltenberg");
+        assert_eq!(a.lower, b.lower);
+        assert_ne!(a.exact, b.exact);
+        assert_ne!(a.shape, b.shape);
+        assert_eq!(a.suffixes, b.suffixes);
+        assert_eq!(a.case, Case::Title);
+        assert_eq!(b.case, Case::Lower);
+    }
+
+    #[test]
+    fn shape_collapses_runs() {
+        assert_eq!(TokenInfo::new("NATO").shape, TokenInfo::new("UN").shape);
+        assert_eq!(TokenInfo::new("1,000").shape, TokenInfo::new("12,5").shape);
+        assert_ne!(TokenInfo::new("U.S.").shape, TokenInfo::new("US").shape);
+    }
+
+    #[test]
+    fn short_words_fill_every_affix_slot() {
+        let t = TokenInfo::new("Zoë");
+        assert_eq!(t.prefixes[2], t.lower);
+        assert_eq!(t.prefixes[3], t.lower);
+        assert_eq!(t.suffixes[3], t.lower);
+    }
+
+    #[test]
+    fn one_row_of_keys_per_token() {
+        let infos: Vec<TokenInfo> = ["NATO", "met", "in", "Bucharest"].map(TokenInfo::new).to_vec();
+        let mut keys = Vec::new();
+        sentence_features(&infos, &mut keys);
+        assert_eq!(keys.len(), 4 * FEATURES_PER_TOKEN);
+        assert_ne!(keys[..FEATURES_PER_TOKEN], keys[FEATURES_PER_TOKEN..2 * FEATURES_PER_TOKEN]);
+    }
+
+    #[test]
+    fn headline_in_capitals_is_detected() {
+        let infos: Vec<TokenInfo> = ["NATO", "CHIEF", "WARNS", "RUSSIA"].map(TokenInfo::new).to_vec();
+        assert_eq!(sentence_case(&infos), SentenceCase::Upper);
+        let infos: Vec<TokenInfo> = ["nato", "chief", "warns", "russia"].map(TokenInfo::new).to_vec();
+        assert_eq!(sentence_case(&infos), SentenceCase::Lower);
+    }
+}

@@ -1,0 +1,410 @@
+//! The model: its binary file format, and the serving form that scores tokens.
+//!
+//! A model is data. [`ModelData`] is what training produces; [`ModelData::to_bytes`] writes it
+//! in the versioned format below and [`Model::from_bytes`] reads it back into the serving form,
+//! validating every field first, so a wrong, truncated or corrupted file is a [`ModelError`],
+//! never a panic.
+//!
+//! Format version 1, all integers little-endian:
+//!
+//! | field | type |
+//! | --- | --- |
+//! | magic | `b"NERLIGHT"` |
+//! | format version | u16 |
+//! | total length of the file in bytes | u32 |
+//! | feature set ([`crate::features::FEATURE_SET`]) | u16 |
+//! | name | u8 length + UTF-8 |
+//! | entity types | u8 count, each u8 length + UTF-8 |
+//! | temperature (confidence calibration) | f32 |
+//! | weight scale | f32 |
+//! | transitions, start, end (tags = 1 + 4 × types) | i16 × (tags² + 2 × tags) |
+//! | feature count `n` | u32 |
+//! | feature keys, strictly increasing | u32 × n |
+//! | weights per feature | u8 × n |
+//! | tag of each weight | u8 × total |
+//! | each weight | i16 × total |
+//! | CRC-32 of everything before | u32 |
+//!
+//! Columns rather than records: keys, counts, tags and weights each compress better among
+//! their own kind, which is what the gzip-served `.wasm` pays for. Weights are quantised to
+//! i16 with one scale; the loss is far below what changes a decision.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::decode::Transitions;
+use crate::error::ModelError;
+use crate::features::FEATURE_SET;
+use crate::tags::{Label, Tag, tag_count};
+
+/// The first bytes of every nerlight model file.
+pub const MAGIC: &[u8; 8] = b"NERLIGHT";
+/// The format version this build reads and writes.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// A trained model in its portable form: what training writes and a file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelData {
+    /// A short name, shown by `version()`.
+    pub name: String,
+    /// Entity type names, in tag order (`PER`, `LOC`, `ORG`, `MISC`); types that are not a
+    /// [`Label`] are predicted but not reported.
+    pub types: Vec<String>,
+    /// Divides scores before the softmax that turns them into confidences.
+    pub temperature: f32,
+    /// Transition weights.
+    pub transitions: Transitions,
+    /// `(feature key, [(tag, weight)])`, keys strictly increasing, tags strictly increasing.
+    pub features: Vec<(u32, Vec<(u8, f32)>)>,
+}
+
+/// Hashes an already-hashed feature key by spreading it over 64 bits (hash tables use the top
+/// bits too), instead of hashing it again.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, key: u32) {
+        self.0 = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// Where a feature's weights lie in the entry columns.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    start: u32,
+    len: u32,
+}
+
+/// A model in serving form: features indexed by key, weights as `f32`.
+#[derive(Debug)]
+pub struct Model {
+    name: String,
+    types: Vec<String>,
+    reported: Vec<Option<Label>>,
+    temperature: f32,
+    transitions: Transitions,
+    rows: HashMap<u32, Row, BuildHasherDefault<KeyHasher>>,
+    entry_tags: Vec<u8>,
+    entry_weights: Vec<f32>,
+}
+
+impl Model {
+    /// Reads and validates a model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let mut r = Reader { bytes, pos: 0 };
+        if r.take(MAGIC.len(), "magic bytes").map_err(|_| ModelError::BadMagic)? != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        let version = r.u16("format version")?;
+        if version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+        }
+        let total = r.u32("header")? as usize;
+        if bytes.len() < total {
+            return Err(ModelError::Truncated("model body"));
+        }
+        if bytes.len() > total {
+            return Err(ModelError::TrailingBytes(bytes.len() - total));
+        }
+        if total < r.pos + 4 {
+            return Err(ModelError::Invalid(format!("declared length {total} is too small")));
+        }
+        let stored = u32::from_le_bytes(bytes[total - 4..].try_into().expect("4 bytes"));
+        let computed = crc32fast::hash(&bytes[..total - 4]);
+        if stored != computed {
+            return Err(ModelError::ChecksumMismatch { stored, computed });
+        }
+        let mut r = Reader { bytes: &bytes[..total - 4], pos: r.pos };
+        let feature_set = r.u16("header")?;
+        if feature_set != FEATURE_SET {
+            return Err(ModelError::FeatureSetMismatch { found: feature_set, supported: FEATURE_SET });
+        }
+        let name = r.string("name")?;
+        let n_types = r.u8("entity types")? as usize;
+        if n_types == 0 || n_types > 60 {
+            return Err(ModelError::Invalid(format!("{n_types} entity types")));
+        }
+        let types = (0..n_types).map(|_| r.string("entity types")).collect::<Result<Vec<_>, _>>()?;
+        let temperature = r.f32("header")?;
+        let scale = r.f32("header")?;
+        if !(temperature.is_finite() && temperature > 0.0 && scale.is_finite() && scale > 0.0) {
+            return Err(ModelError::Invalid(format!("temperature {temperature} or scale {scale}")));
+        }
+        let n_tags = tag_count(n_types);
+        let mut weights = |count: usize, what: &'static str| -> Result<Vec<f32>, ModelError> {
+            let raw = r.take(count * 2, what)?;
+            Ok(raw.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect())
+        };
+        let pair = weights(n_tags * n_tags, "transitions")?;
+        let start = weights(n_tags, "transitions")?;
+        let end = weights(n_tags, "transitions")?;
+        let transitions = Transitions::new(n_tags, pair, start, end);
+        let n_features = r.u32("feature table")? as usize;
+        let keys = r.take(n_features.checked_mul(4).ok_or(ModelError::Truncated("feature keys"))?, "feature keys")?;
+        let lens = r.take(n_features, "feature weight counts")?;
+        let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
+        let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
+        let raw_weights = r.take(total_entries * 2, "weights")?;
+        if r.pos != r.bytes.len() {
+            return Err(ModelError::Invalid(format!("{} unread bytes before the checksum", r.bytes.len() - r.pos)));
+        }
+        let entry_weights: Vec<f32> =
+            raw_weights.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect();
+        let mut rows = HashMap::with_capacity_and_hasher(n_features, BuildHasherDefault::default());
+        let mut start = 0u32;
+        let mut prev_key: Option<u32> = None;
+        for (k, &len) in keys.chunks_exact(4).zip(lens) {
+            let key = u32::from_le_bytes(k.try_into().expect("4 bytes"));
+            if prev_key.is_some_and(|p| p >= key) {
+                return Err(ModelError::Invalid(format!("feature keys out of order at {key:#010x}")));
+            }
+            prev_key = Some(key);
+            let len = u32::from(len);
+            let row_tags = &entry_tags[start as usize..(start + len) as usize];
+            if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
+                return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
+            }
+            rows.insert(key, Row { start, len });
+            start += len;
+        }
+        let reported = types.iter().map(|t| Label::from_name(t)).collect();
+        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights })
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The entity type names, in tag order.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
+    /// The reported label of a type index, or `None` for a type that is predicted but not
+    /// reported (such as `MISC`).
+    pub fn reported_label(&self, type_index: usize) -> Option<Label> {
+        self.reported.get(type_index).copied().flatten()
+    }
+
+    /// The number of tags.
+    pub fn n_tags(&self) -> usize {
+        self.transitions.n_tags()
+    }
+
+    /// The number of features with weights.
+    pub fn n_features(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The transition weights.
+    pub fn transitions(&self) -> &Transitions {
+        &self.transitions
+    }
+
+    /// The confidence temperature.
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// Adds the weights of the features `keys` to the tag scores `out` (`n_tags` long).
+    pub fn add_emissions(&self, keys: &[u32], out: &mut [f32]) {
+        for key in keys {
+            if let Some(row) = self.rows.get(key) {
+                let range = row.start as usize..(row.start + row.len) as usize;
+                for (&t, &w) in self.entry_tags[range.clone()].iter().zip(&self.entry_weights[range]) {
+                    out[t as Tag] += w;
+                }
+            }
+        }
+    }
+}
+
+impl ModelData {
+    /// Writes the model in the current format version.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let n_tags = tag_count(self.types.len());
+        let tr = &self.transitions;
+        assert_eq!(tr.n_tags(), n_tags, "transitions must match the entity types");
+        let all_weights = tr.pair.iter().chain(&tr.start).chain(&tr.end).copied()
+            .chain(self.features.iter().flat_map(|(_, row)| row.iter().map(|&(_, w)| w)));
+        let max = all_weights.fold(0.0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 { max / f32::from(i16::MAX) } else { 1.0 };
+        let q = |w: f32| ((w / scale).round() as i16).to_le_bytes();
+
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&[0; 4]); // total length, filled in below
+        out.extend_from_slice(&FEATURE_SET.to_le_bytes());
+        write_string(&mut out, &self.name);
+        out.push(u8::try_from(self.types.len()).expect("at most 255 entity types"));
+        for t in &self.types {
+            write_string(&mut out, t);
+        }
+        out.extend_from_slice(&self.temperature.to_le_bytes());
+        out.extend_from_slice(&scale.to_le_bytes());
+        for &w in tr.pair.iter().chain(&tr.start).chain(&tr.end) {
+            out.extend_from_slice(&q(w));
+        }
+        let features: Vec<(u32, Vec<(u8, f32)>)> = self
+            .features
+            .iter()
+            .map(|(k, row)| (*k, row.iter().copied().filter(|&(_, w)| q(w) != [0, 0]).collect::<Vec<_>>()))
+            .filter(|(_, row)| !row.is_empty())
+            .collect();
+        out.extend_from_slice(&u32::try_from(features.len()).expect("fewer than 2^32 features").to_le_bytes());
+        for (k, _) in &features {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        out.extend(features.iter().map(|(_, row)| row.len() as u8));
+        out.extend(features.iter().flat_map(|(_, row)| row.iter().map(|&(t, _)| t)));
+        for (_, row) in &features {
+            for &(_, w) in row {
+                out.extend_from_slice(&q(w));
+            }
+        }
+        let total = u32::try_from(out.len() + 4).expect("model under 4 GiB");
+        out[10..14].copy_from_slice(&total.to_le_bytes());
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+}
+
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    let len = u8::try_from(s.len()).expect("names are under 256 bytes");
+    out.push(len);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A bounds-checked little-endian reader: running out of bytes is an error naming the part.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ModelError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or(ModelError::Truncated(what))?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self, what: &'static str) -> Result<u8, ModelError> {
+        Ok(self.take(1, what)?[0])
+    }
+    fn u16(&mut self, what: &'static str) -> Result<u16, ModelError> {
+        Ok(u16::from_le_bytes(self.take(2, what)?.try_into().expect("2 bytes")))
+    }
+    fn u32(&mut self, what: &'static str) -> Result<u32, ModelError> {
+        Ok(u32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
+    }
+    fn f32(&mut self, what: &'static str) -> Result<f32, ModelError> {
+        Ok(f32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
+    }
+    fn string(&mut self, what: &'static str) -> Result<String, ModelError> {
+        let len = self.u8(what)? as usize;
+        let raw = self.take(len, what)?;
+        String::from_utf8(raw.to_vec()).map_err(|_| ModelError::Invalid(format!("{what} is not UTF-8")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> ModelData {
+        let n = tag_count(2);
+        let mut tr = Transitions::zeros(n);
+        tr.pair[1] = 0.5;
+        tr.start[4] = -0.25;
+        ModelData {
+            name: "tiny".into(),
+            types: vec!["PER".into(), "MISC".into()],
+            temperature: 2.0,
+            transitions: tr,
+            features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
+        }
+    }
+
+    #[test]
+    fn round_trips_through_bytes() {
+        let bytes = tiny().to_bytes();
+        let m = Model::from_bytes(&bytes).unwrap();
+        assert_eq!(m.name(), "tiny");
+        assert_eq!(m.types(), ["PER", "MISC"]);
+        assert_eq!(m.reported_label(0), Some(Label::Per));
+        assert_eq!(m.reported_label(1), None);
+        assert_eq!(m.n_features(), 2);
+        let mut out = vec![0.0; m.n_tags()];
+        m.add_emissions(&[7, 9, 12345], &mut out);
+        assert!((out[0] - 1.0).abs() < 1e-3 && (out[4] + 2.0).abs() < 1e-3 && (out[8] - 0.75).abs() < 1e-3);
+        assert!((m.transitions().pair[1] - 0.5).abs() < 1e-3);
+    }
+
+    #[test]
+    fn wrong_magic_is_refused() {
+        let mut bytes = tiny().to_bytes();
+        bytes[0] = b'X';
+        assert_eq!(Model::from_bytes(&bytes).unwrap_err(), ModelError::BadMagic);
+        assert_eq!(Model::from_bytes(b"NER").unwrap_err(), ModelError::BadMagic);
+        assert_eq!(Model::from_bytes(b"").unwrap_err(), ModelError::BadMagic);
+    }
+
+    #[test]
+    fn other_versions_are_refused_by_number() {
+        let mut bytes = tiny().to_bytes();
+        bytes[8..10].copy_from_slice(&7u16.to_le_bytes());
+        let err = Model::from_bytes(&bytes).unwrap_err();
+        assert_eq!(err, ModelError::UnsupportedVersion { found: 7, supported: FORMAT_VERSION });
+        assert!(err.to_string().contains("version 7"), "{err}");
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = tiny().to_bytes();
+        for len in 0..bytes.len() {
+            assert!(Model::from_bytes(&bytes[..len]).is_err(), "length {len} was accepted");
+        }
+        assert_eq!(Model::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(), ModelError::Truncated("model body"));
+    }
+
+    #[test]
+    fn every_bit_flip_is_an_error() {
+        let bytes = tiny().to_bytes();
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                assert!(Model::from_bytes(&b).is_err(), "flip of bit {bit} in byte {i} was accepted");
+            }
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        let mut bytes = tiny().to_bytes();
+        bytes.push(0);
+        assert_eq!(Model::from_bytes(&bytes).unwrap_err(), ModelError::TrailingBytes(1));
+    }
+
+    #[test]
+    fn corruption_names_the_checksum() {
+        let mut bytes = tiny().to_bytes();
+        let last_weight = bytes.len() - 6;
+        bytes[last_weight] ^= 0x10;
+        let err = Model::from_bytes(&bytes).unwrap_err();
+        assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err:?}");
+        assert!(err.to_string().contains("corrupted"));
+    }
+}

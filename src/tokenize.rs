@@ -1,0 +1,373 @@
+//! Splits text into tokens that keep their byte offsets into the original text.
+//!
+//! The tokenizer never normalises the text it indexes: every token is a `start..end` byte range
+//! of the input, so offsets stay exact whatever the script. It follows the CoNLL-2003
+//! conventions the model was trained on (possessive `'s` and `n't` split off, hyphenated words
+//! and numbers kept whole, `U.S.`-style abbreviations and known abbreviations like `Mr.` kept
+//! with their period), keeps URLs and e-mail addresses as one token, gives every CJK ideograph
+//! and every emoji (with its modifiers and ZWJ sequence) a token of its own, and splits words
+//! glued together in camel case (`UkraineStoltenberg` → `Ukraine` + `Stoltenberg`), a common
+//! artefact of scraped text.
+
+/// A token: the byte range `start..end` of the text it was cut from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Token {
+    /// The token's text, given the text it was cut from.
+    pub fn text<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.start..self.end]
+    }
+}
+
+/// Words that keep a following period, as in the CoNLL-2003 tokenisation (`Mr.`, `Inc.`).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "corp", "co", "ltd", "plc", "gen",
+    "gov", "sen", "rep", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon", "pres",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt",
+    "ft", "ave", "blvd", "vs", "etc", "no", "nos", "vol", "dept", "univ", "assn", "bros", "messrs",
+    "mln", "bln", "approx", "est", "fig", "ca",
+];
+
+/// Appends the tokens of `text` to `out` (cleared first).
+pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = char_at(text, i);
+        if is_separator(c) {
+            i += c.len_utf8();
+            continue;
+        }
+        let end = if let Some(end) = scan_url(text, i).or_else(|| scan_email(text, i)) {
+            end
+        } else if is_cjk(c) {
+            i + c.len_utf8()
+        } else if is_word_char(c) {
+            let end = scan_word(text, i);
+            push_camel_split(text, i, end, out);
+            i = end;
+            continue;
+        } else if c == '\'' || c == '’' {
+            scan_clitic(text, i).unwrap_or(i + c.len_utf8())
+        } else if is_symbol_sequence_start(c) {
+            scan_symbol_sequence(text, i)
+        } else {
+            scan_punct_run(text, i, c)
+        };
+        out.push(Token { start: i, end });
+        i = end;
+    }
+}
+
+/// Tokenizes `text` into a new vector.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    tokenize_into(text, &mut out);
+    out
+}
+
+fn char_at(text: &str, i: usize) -> char {
+    text[i..].chars().next().expect("index is on a char boundary inside the text")
+}
+
+fn next_char(text: &str, i: usize) -> Option<char> {
+    text.get(i..).and_then(|s| s.chars().next())
+}
+
+/// Whitespace and control characters (NUL included) separate tokens and are never part of one.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || c == '\u{FEFF}'
+}
+
+/// Marks that belong to the preceding character: combining diacritics, variation selectors,
+/// zero-width joiners, emoji skin-tone modifiers and tag characters.
+fn is_joining_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}'
+        | '\u{093A}'..='\u{094F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{200C}' | '\u{200D}' | '\u{20D0}'..='\u{20FF}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FE20}'..='\u{FE2F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{E0020}'..='\u{E007F}'
+        | '\u{E0100}'..='\u{E01EF}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_joining_mark(c)
+}
+
+/// Ideographic scripts written without spaces: one character, one token.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+fn is_symbol_sequence_start(c: char) -> bool {
+    let cp = c as u32;
+    (0x1F000..=0x1FAFF).contains(&cp) || (0x2600..=0x27BF).contains(&cp) || (0x2B00..=0x2BFF).contains(&cp)
+}
+
+/// An emoji with its modifiers, keycaps, ZWJ continuations, or a regional-indicator flag pair.
+fn scan_symbol_sequence(text: &str, start: usize) -> usize {
+    let first = char_at(text, start);
+    let mut end = start + first.len_utf8();
+    let is_regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    if is_regional(first) {
+        if let Some(c) = next_char(text, end).filter(|&c| is_regional(c)) {
+            end += c.len_utf8();
+        }
+    }
+    while let Some(c) = next_char(text, end) {
+        if c == '\u{200D}' {
+            end += c.len_utf8();
+            if let Some(n) = next_char(text, end).filter(|&n| !is_separator(n)) {
+                end += n.len_utf8();
+            }
+        } else if is_joining_mark(c) {
+            end += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// A run of one repeated punctuation character (`...`, `--`, `!!`) or a single one, with any
+/// combining marks that follow it.
+fn scan_punct_run(text: &str, start: usize, c: char) -> usize {
+    let mut end = start + c.len_utf8();
+    while let Some(n) = next_char(text, end) {
+        if n == c && matches!(c, '.' | '-' | '!' | '?' | '=' | '*' | '_' | '~' | '#') {
+            end += n.len_utf8();
+        } else if is_joining_mark(n) {
+            end += n.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// `'s` and `n't` split off a preceding word, as CoNLL-2003 writes them.
+fn scan_clitic(text: &str, start: usize) -> Option<usize> {
+    let apostrophe = char_at(text, start);
+    let after = start + apostrophe.len_utf8();
+    let c = next_char(text, after)?;
+    if (c == 's' || c == 'S') && !next_char(text, after + 1).is_some_and(is_word_char) {
+        return Some(after + 1);
+    }
+    None
+}
+
+const URL_PREFIXES: &[&str] = &["http://", "https://", "www."];
+
+/// A URL from its scheme (or `www.`) to the next whitespace, less trailing punctuation.
+fn scan_url(text: &str, start: usize) -> Option<usize> {
+    let rest = &text[start..];
+    let prefix = URL_PREFIXES
+        .iter()
+        .find(|p| rest.len() > p.len() && rest[..p.len()].eq_ignore_ascii_case(p))?;
+    let body = &rest[prefix.len()..];
+    if !body.chars().next().is_some_and(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    let len = rest.find(is_separator).unwrap_or(rest.len());
+    let trimmed = rest[..len].trim_end_matches(|c: char| ".,;:!?)]}>'\"”’»".contains(c));
+    Some(start + trimmed.len())
+}
+
+/// An e-mail address `local@domain.tld`, scanned over ASCII only.
+fn scan_email(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let is_local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    let is_domain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    if !bytes[start].is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut i = start;
+    while i < bytes.len() && is_local(bytes[i]) {
+        i += 1;
+    }
+    if i >= bytes.len() || bytes[i] != b'@' {
+        return None;
+    }
+    let domain_start = i + 1;
+    let mut j = domain_start;
+    while j < bytes.len() && is_domain(bytes[j]) {
+        j += 1;
+    }
+    while j > domain_start && bytes[j - 1] == b'.' {
+        j -= 1;
+    }
+    let domain = &text[domain_start..j];
+    let tld = domain.rsplit('.').next()?;
+    if domain.contains('.') && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Some(j)
+    } else {
+        None
+    }
+}
+
+/// A word: letters and digits joined by in-word hyphens, apostrophes (`O'Neill`), and, between
+/// digits, by `.,:/` (`3.5`, `1,000`, `12:30`); plus the `U.S.`-style and known-abbreviation
+/// periods. Stops before a possessive `'s` and before `n't`.
+fn scan_word(text: &str, start: usize) -> usize {
+    let mut end = start;
+    let mut letters_and_dots = true; // the word so far looks like `U.S.` (single letters + dots)
+    let mut prev: Option<char> = None;
+    while let Some(c) = next_char(text, end) {
+        if is_word_char(c) && !is_cjk(c) {
+            if prev.is_some_and(is_word_char) && c.is_alphanumeric() {
+                letters_and_dots = false;
+            }
+            end += c.len_utf8();
+            prev = Some(c);
+            continue;
+        }
+        let after = end + c.len_utf8();
+        let next = next_char(text, after);
+        let next_is_word = next.is_some_and(|n| is_word_char(n) && !is_cjk(n));
+        let prev_digit = prev.is_some_and(|p| p.is_ascii_digit());
+        let next_digit = next.is_some_and(|n| n.is_ascii_digit());
+        let joins = match c {
+            '-' | '\u{2010}' | '\u{2011}' => next_is_word,
+            '\'' | '’' => {
+                let word = &text[start..end];
+                if matches!(next, Some('s' | 'S'))
+                    && !next_char(text, after + 1).is_some_and(is_word_char)
+                {
+                    false
+                } else if matches!(next, Some('t' | 'T')) && word.ends_with(['n', 'N']) {
+                    if word.len() == 1 {
+                        true
+                    } else {
+                        return end - 1;
+                    }
+                } else {
+                    next.is_some_and(|n| n.is_alphabetic())
+                }
+            }
+            '.' if prev_digit && next_digit => true,
+            '.' if letters_and_dots && prev.is_some_and(char::is_alphabetic) => {
+                // `U.S.`, `U.N.`: single letters, each followed by a period
+                let letter_then_period = next.is_some_and(char::is_alphabetic)
+                    && next_char(text, after + next.map_or(0, char::len_utf8)) == Some('.');
+                if letter_then_period {
+                    true
+                } else if text[start..end].contains('.') {
+                    return after;
+                } else {
+                    false
+                }
+            }
+            ',' | ':' | '/' if prev_digit && next_digit => true,
+            _ => false,
+        };
+        if !joins {
+            break;
+        }
+        end = after;
+        prev = Some(c);
+    }
+    end_with_abbreviation(text, start, end)
+}
+
+/// Extends a word over a following period when the word is a known abbreviation or a single
+/// capital letter (an initial, as in `J. Smith`).
+fn end_with_abbreviation(text: &str, start: usize, end: usize) -> usize {
+    if next_char(text, end) != Some('.') {
+        return end;
+    }
+    let word = &text[start..end];
+    let mut chars = word.chars();
+    let is_initial = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase());
+    let is_known = word.len() <= 7
+        && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word));
+    if is_initial || is_known { end + 1 } else { end }
+}
+
+/// Pushes the word `start..end`, split where a lower-case letter is followed by an upper-case
+/// one after at least three letters (`UkraineStoltenberg`), but not in `McDonald` or `iPhone`.
+fn push_camel_split(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    let mut seg_start = start;
+    let mut letters = 0usize;
+    let mut prev_lower = false;
+    let mut all_letters = true;
+    for (off, c) in text[start..end].char_indices() {
+        let pos = start + off;
+        if c.is_uppercase() && prev_lower && letters >= 3 && all_letters {
+            out.push(Token { start: seg_start, end: pos });
+            seg_start = pos;
+            letters = 0;
+        }
+        if c.is_alphabetic() {
+            letters += 1;
+        } else if !is_joining_mark(c) {
+            all_letters = false;
+        }
+        prev_lower = c.is_lowercase();
+    }
+    out.push(Token { start: seg_start, end });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<&str> {
+        tokenize(text).iter().map(|t| t.text(text)).collect()
+    }
+
+    /// (input, expected tokens): each row checks the cut and, through `text()`, the offsets.
+    const CASES: &[(&str, &[&str])] = &[
+        ("Jens Stoltenberg said.", &["Jens", "Stoltenberg", "said", "."]),
+        ("Clinton's aide", &["Clinton", "'s", "aide"]),
+        ("Clinton’s aide", &["Clinton", "’s", "aide"]),
+        ("Clinton 's aide", &["Clinton", "'s", "aide"]),
+        ("He doesn't know", &["He", "does", "n't", "know"]),
+        ("does n't", &["does", "n't"]),
+        ("O'Neill and D’Alema", &["O'Neill", "and", "D’Alema"]),
+        ("the U.S. and U.N. said", &["the", "U.S.", "and", "U.N.", "said"]),
+        ("in the U.S.", &["in", "the", "U.S."]),
+        ("Mr. Smith of Acme Inc. left", &["Mr.", "Smith", "of", "Acme", "Inc.", "left"]),
+        ("J. Smith", &["J.", "Smith"]),
+        ("It ended.", &["It", "ended", "."]),
+        ("Russian-born 3-1 win", &["Russian-born", "3-1", "win"]),
+        ("1,000.50 dollars at 12:30", &["1,000.50", "dollars", "at", "12:30"]),
+        ("“use winter as a weapon”", &["“", "use", "winter", "as", "a", "weapon", "”"]),
+        ("Wait... what?!", &["Wait", "...", "what", "?", "!"]),
+        ("see https://example.com/a?b=1, then", &["see", "https://example.com/a?b=1", ",", "then"]),
+        ("mail bob.smith@example.co.uk.", &["mail", "bob.smith@example.co.uk", "."]),
+        ("in UkraineStoltenberg said", &["in", "Ukraine", "Stoltenberg", "said"]),
+        ("McDonald and iPhone and JPMorgan", &["McDonald", "and", "iPhone", "and", "JPMorgan"]),
+        ("東京は晴れ", &["東", "京", "は", "晴", "れ"]),
+        ("café Zoë", &["café", "Zoë"]),
+        ("cafe\u{301} ok", &["cafe\u{301}", "ok"]),
+        ("hi 👍🏽 👨‍👩‍👧 🇫🇷!", &["hi", "👍🏽", "👨‍👩‍👧", "🇫🇷", "!"]),
+        ("a\u{0}b\r\nc", &["a", "b", "c"]),
+        ("", &[]),
+    ];
+
+    #[test]
+    fn table() {
+        for (input, expected) in CASES {
+            assert_eq!(toks(input), *expected, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_byte_ranges_of_the_input() {
+        let text = "Zoë 😀 met Jens";
+        let t = tokenize(text);
+        assert_eq!(t[0], Token { start: 0, end: 4 });
+        assert_eq!(t[1], Token { start: 5, end: 9 });
+        assert_eq!(t[3], Token { start: 14, end: 18 });
+    }
+}
