@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(s.per_label[2], Counts { tp: 0, fp: 2, fn_: 1 });
         let m = s.micro();
         assert_eq!((m.tp, m.fp, m.fn_), (1, 2, 2));
-        assert!((m.f1() - 40.0).abs() < 1e-9);
-        assert!(s.report().ends_with("micro F1 PER/LOC/ORG: 40.00"));
+        assert!((m.f1() - 100.0 / 3.0).abs() < 1e-9);
+        assert!(s.report().ends_with("micro F1 PER/LOC/ORG: 33.33"));
     }
 }

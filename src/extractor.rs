@@ -63,7 +63,7 @@ impl Extractor {
     pub fn extract_tokens<'a>(&self, text: &'a str, tokens: &[Token], sentences: &[Range<usize>]) -> Vec<Entity<'a>> {
         let n_tags = self.model.n_tags();
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        describe_tokens(text, tokens, &mut infos);
+        describe_tokens(text, tokens, self.model.lexicon(), &mut infos);
         let mut keys = Vec::new();
         let mut em = Vec::new();
         let mut tags = Vec::new();
@@ -84,12 +84,27 @@ impl Extractor {
             let marginals = tag_marginals(&em, self.model.transitions(), self.model.temperature(), &tags);
             for (first, last, ty) in found {
                 let Some(label) = self.model.reported_label(ty) else { continue };
+                let score = marginals[first..last].iter().copied().fold(1.0f32, f32::min);
+                let Some((first, last)) = trim_to_words(text, &tokens[range.clone()], first, last) else { continue };
                 let start = tokens[range.start + first].start;
                 let end = tokens[range.start + last - 1].end;
-                let score = marginals[first..last].iter().copied().fold(1.0f32, f32::min);
                 out.push(Entity { start, end, label, text: &text[start..end], score });
             }
         }
         out
     }
+}
+
+/// Narrows the token span `first..last` so that it starts and ends with a token holding a letter
+/// or digit: a quote or dash at an entity's edge is never part of the name. `None` if no such
+/// token remains.
+fn trim_to_words(text: &str, tokens: &[Token], mut first: usize, mut last: usize) -> Option<(usize, usize)> {
+    let is_word = |i: usize| tokens[i].text(text).chars().any(char::is_alphanumeric);
+    while first < last && !is_word(first) {
+        first += 1;
+    }
+    while last > first && !is_word(last - 1) {
+        last -= 1;
+    }
+    (first < last).then_some((first, last))
 }

@@ -5,17 +5,19 @@
 //! built per token. A fixed count per token ([`FEATURES_PER_TOKEN`]) keeps the feature buffer a
 //! flat array. The templates are the classic ones for English NER (Ratinov & Roth 2009; Stanford
 //! NER): the word and its neighbours in a ±2 window, affixes, word shape and its context, and
-//! sentence-level case, which tells a headline in capitals from ordinary prose.
+//! sentence-level case, which tells a headline in capitals from ordinary prose, and the word's
+//! Brown cluster at several granularities ([`crate::lexicon`]) for words unseen in training.
 
-use crate::hash::{TextHasher, feature_key, hash_str};
+use crate::hash::{TextHasher, feature_key};
+use crate::lexicon::{Lexicon, Path, path_prefix};
 use crate::tokenize::Token;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 1;
+pub const FEATURE_SET: u16 = 2;
 
 /// Number of feature keys emitted per token.
-pub const FEATURES_PER_TOKEN: usize = 28;
+pub const FEATURES_PER_TOKEN: usize = 36;
 
 const MAX_AFFIX: usize = 4;
 const MAX_SHAPE: usize = 8;
@@ -29,6 +31,7 @@ pub struct TokenInfo {
     suffixes: [u64; MAX_AFFIX],
     shape: u64,
     case: Case,
+    cluster: Path,
 }
 
 /// The letter case of a token.
@@ -56,15 +59,17 @@ const BOUNDARY_BEFORE: u64 = 0x5354_4152_545f_5f5f; // "START___"
 const BOUNDARY_AFTER: u64 = 0x5f5f_5f5f_5f45_4e44; // "_____END"
 
 impl TokenInfo {
-    /// Describes the word `word`.
-    pub fn new(word: &str) -> TokenInfo {
+    /// Describes the word `word`, with its cluster from `lexicon`.
+    pub fn new(word: &str, lexicon: &Lexicon) -> TokenInfo {
         let mut lower = TextHasher::default();
+        let mut exact = TextHasher::default();
         let mut prefixes = [0u64; MAX_AFFIX];
         let mut shape = TextHasher::default();
         let mut shape_len = 0;
         let mut last_class = 0u8;
         let (mut upper, mut lowers, mut first_upper) = (0usize, 0usize, false);
-        for (n, c) in word.chars().enumerate() {
+        for (n, c) in word.chars().map(typographic_to_ascii).enumerate() {
+            exact.write_char(c);
             for lc in c.to_lowercase() {
                 lower.write_char(lc);
             }
@@ -91,7 +96,7 @@ impl TokenInfo {
         let mut suffixes = [lower; MAX_AFFIX];
         for (k, (i, _)) in word.char_indices().rev().take(MAX_AFFIX).enumerate() {
             let mut h = TextHasher::default();
-            for c in word[i..].chars().flat_map(char::to_lowercase) {
+            for c in word[i..].chars().map(typographic_to_ascii).flat_map(char::to_lowercase) {
                 h.write_char(c);
             }
             suffixes[k] = h.finish();
@@ -103,7 +108,20 @@ impl TokenInfo {
             (1, _) if first_upper => Case::Title,
             _ => Case::Mixed,
         };
-        TokenInfo { lower, exact: hash_str(word), prefixes, suffixes, shape: shape.finish(), case }
+        let cluster = lexicon.path(lower);
+        TokenInfo { lower, exact: exact.finish(), prefixes, suffixes, shape: shape.finish(), case, cluster }
+    }
+}
+
+/// Curly quotes, primes and dashes as the ASCII characters the training corpus uses, so that
+/// `’s` and `“` in pasted text get the features of `'s` and `"`. Features only: the text and its
+/// offsets are never changed.
+fn typographic_to_ascii(c: char) -> char {
+    match c {
+        '‘' | '’' | '‚' | '‛' | '′' | '`' | '´' => '\'',
+        '“' | '”' | '„' | '‟' | '″' | '«' | '»' => '"',
+        '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
+        _ => c,
     }
 }
 
@@ -139,9 +157,9 @@ fn sentence_case(infos: &[TokenInfo]) -> SentenceCase {
 }
 
 /// Describes every token of `text` into `out` (cleared first).
-pub fn describe_tokens(text: &str, tokens: &[Token], out: &mut Vec<TokenInfo>) {
+pub fn describe_tokens(text: &str, tokens: &[Token], lexicon: &Lexicon, out: &mut Vec<TokenInfo>) {
     out.clear();
-    out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text))));
+    out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
 }
 
 /// Appends `FEATURES_PER_TOKEN` keys per token of the sentence `infos` to `out`.
@@ -159,6 +177,13 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
             BOUNDARY_BEFORE
         } else {
             infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.shape)
+        }
+    };
+    let cluster = |i: isize, k: usize| -> u64 {
+        if i < 0 {
+            BOUNDARY_BEFORE
+        } else {
+            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| u64::from(path_prefix(t.cluster, k)))
         }
     };
     for (n, t) in infos.iter().enumerate() {
@@ -195,6 +220,14 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
             feature_key(25, &[wp, s]),
             feature_key(26, &[s, wn]),
             feature_key(27, &[wp, wn]),
+            feature_key(28, &[cluster(i, 4)]),
+            feature_key(29, &[cluster(i, 6)]),
+            feature_key(30, &[cluster(i, 10)]),
+            feature_key(31, &[cluster(i, 32)]),
+            feature_key(32, &[cluster(i - 1, 32)]),
+            feature_key(33, &[cluster(i + 1, 32)]),
+            feature_key(34, &[cluster(i - 1, 6)]),
+            feature_key(35, &[cluster(i + 1, 6)]),
         ];
         out.extend_from_slice(&keys);
     }
@@ -204,10 +237,22 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
 mod tests {
     use super::*;
 
+    fn info(word: &str) -> TokenInfo {
+        TokenInfo::new(word, &Lexicon::default())
+    }
+
+    #[test]
+    fn clusters_are_looked_up_case_insensitively() {
+        let lex = Lexicon::new([("bucharest", 0b1_0110_0101)]);
+        assert_eq!(TokenInfo::new("BUCHAREST", &lex).cluster, 0b1_0110_0101);
+        assert_eq!(TokenInfo::new("Bucharest", &lex).cluster, 0b1_0110_0101);
+        assert_eq!(TokenInfo::new("Kyiv", &lex).cluster, 0);
+    }
+
     #[test]
     fn case_insensitive_word_features_agree() {
-        let a = TokenInfo::new("Stoltenberg");
-        let b = TokenInfo::new("stoltenberg");
+        let a = TokenInfo::new("Stoltenberg", &Lexicon::default());
+        let b = TokenInfo::new("stoltenberg", &Lexicon::default());
         assert_eq!(a.lower, b.lower);
         assert_ne!(a.exact, b.exact);
         assert_ne!(a.shape, b.shape);
@@ -217,15 +262,22 @@ mod tests {
     }
 
     #[test]
+    fn typographic_quotes_get_ascii_features() {
+        assert_eq!(info("’s").exact, info("'s").exact);
+        assert_eq!(info("“").shape, info("\"").shape);
+        assert_eq!(info("–").lower, info("-").lower);
+    }
+
+    #[test]
     fn shape_collapses_runs() {
-        assert_eq!(TokenInfo::new("NATO").shape, TokenInfo::new("UN").shape);
-        assert_eq!(TokenInfo::new("1,000").shape, TokenInfo::new("12,5").shape);
-        assert_ne!(TokenInfo::new("U.S.").shape, TokenInfo::new("US").shape);
+        assert_eq!(info("NATO").shape, info("UN").shape);
+        assert_eq!(info("1,000").shape, info("12,5").shape);
+        assert_ne!(info("U.S.").shape, info("US").shape);
     }
 
     #[test]
     fn short_words_fill_every_affix_slot() {
-        let t = TokenInfo::new("Zoë");
+        let t = info("Zoë");
         assert_eq!(t.prefixes[2], t.lower);
         assert_eq!(t.prefixes[3], t.lower);
         assert_eq!(t.suffixes[3], t.lower);
@@ -233,7 +285,7 @@ mod tests {
 
     #[test]
     fn one_row_of_keys_per_token() {
-        let infos: Vec<TokenInfo> = ["NATO", "met", "in", "Bucharest"].map(TokenInfo::new).to_vec();
+        let infos: Vec<TokenInfo> = ["NATO", "met", "in", "Bucharest"].map(info).to_vec();
         let mut keys = Vec::new();
         sentence_features(&infos, &mut keys);
         assert_eq!(keys.len(), 4 * FEATURES_PER_TOKEN);
@@ -242,9 +294,9 @@ mod tests {
 
     #[test]
     fn headline_in_capitals_is_detected() {
-        let infos: Vec<TokenInfo> = ["NATO", "CHIEF", "WARNS", "RUSSIA"].map(TokenInfo::new).to_vec();
+        let infos: Vec<TokenInfo> = ["NATO", "CHIEF", "WARNS", "RUSSIA"].map(info).to_vec();
         assert_eq!(sentence_case(&infos), SentenceCase::Upper);
-        let infos: Vec<TokenInfo> = ["nato", "chief", "warns", "russia"].map(TokenInfo::new).to_vec();
+        let infos: Vec<TokenInfo> = ["nato", "chief", "warns", "russia"].map(info).to_vec();
         assert_eq!(sentence_case(&infos), SentenceCase::Lower);
     }
 }

@@ -51,6 +51,28 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A `Hasher` for keys that are hashes already: it spreads them over 64 bits (hash tables use
+/// the top bits too) instead of hashing them again.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, key: u32) {
+        self.0 = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u64(&mut self, key: u64) {
+        self.0 = (key ^ key >> 32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// The key of a feature: template number `template` applied to the component hashes `parts`.
 pub fn feature_key(template: u32, parts: &[u64]) -> u32 {
     let mut h = mix(u64::from(template).wrapping_add(0x9e37_79b9_7f4a_7c15));

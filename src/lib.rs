@@ -21,6 +21,7 @@ pub mod error;
 pub mod extractor;
 pub mod features;
 pub mod hash;
+pub mod lexicon;
 pub mod model;
 pub mod offsets;
 pub mod sentence;

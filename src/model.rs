@@ -23,6 +23,9 @@
 //! | weights per feature | u8 × n |
 //! | tag of each weight | u8 × total |
 //! | each weight | i16 × total |
+//! | word clusters `c` | u32 |
+//! | each cluster's packed bit path and word count, paths strictly increasing | (u32, u32) × c |
+//! | cluster words: lower-cased, `\n`-separated, grouped by cluster | u32 byte length + UTF-8 |
 //! | CRC-32 of everything before | u32 |
 //!
 //! Columns rather than records: keys, counts, tags and weights each compress better among
@@ -30,11 +33,13 @@
 //! i16 with one scale; the loss is far below what changes a decision.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
+use crate::hash::KeyHasher;
+use crate::lexicon::{Lexicon, Path};
 use crate::tags::{Label, Tag, tag_count};
 
 /// The first bytes of every nerlight model file.
@@ -56,25 +61,8 @@ pub struct ModelData {
     pub transitions: Transitions,
     /// `(feature key, [(tag, weight)])`, keys strictly increasing, tags strictly increasing.
     pub features: Vec<(u32, Vec<(u8, f32)>)>,
-}
-
-/// Hashes an already-hashed feature key by spreading it over 64 bits (hash tables use the top
-/// bits too), instead of hashing it again.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u32(&mut self, key: u32) {
-        self.0 = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
+    /// Word clusters: `(lower-cased word, packed Brown path)`.
+    pub clusters: Vec<(String, Path)>,
 }
 
 /// Where a feature's weights lie in the entry columns.
@@ -95,6 +83,7 @@ pub struct Model {
     rows: HashMap<u32, Row, BuildHasherDefault<KeyHasher>>,
     entry_tags: Vec<u8>,
     entry_weights: Vec<f32>,
+    lexicon: Lexicon,
 }
 
 impl Model {
@@ -154,6 +143,7 @@ impl Model {
         let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
         let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
         let raw_weights = r.take(total_entries * 2, "weights")?;
+        let lexicon = read_lexicon(&mut r)?;
         if r.pos != r.bytes.len() {
             return Err(ModelError::Invalid(format!("{} unread bytes before the checksum", r.bytes.len() - r.pos)));
         }
@@ -177,7 +167,7 @@ impl Model {
             start += len;
         }
         let reported = types.iter().map(|t| Label::from_name(t)).collect();
-        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights })
+        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights, lexicon })
     }
 
     /// The model's name.
@@ -209,6 +199,11 @@ impl Model {
     /// The transition weights.
     pub fn transitions(&self) -> &Transitions {
         &self.transitions
+    }
+
+    /// The word clusters.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
     }
 
     /// The confidence temperature.
@@ -273,12 +268,63 @@ impl ModelData {
                 out.extend_from_slice(&q(w));
             }
         }
+        self.write_lexicon(&mut out);
         let total = u32::try_from(out.len() + 4).expect("model under 4 GiB");
         out[10..14].copy_from_slice(&total.to_le_bytes());
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         out
     }
+}
+
+impl ModelData {
+    fn write_lexicon(&self, out: &mut Vec<u8>) {
+        let mut words: Vec<&(String, Path)> = self.clusters.iter().collect();
+        words.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        let mut groups: Vec<(Path, u32)> = Vec::new();
+        for &(_, path) in &words {
+            match groups.last_mut() {
+                Some((p, n)) if *p == *path => *n += 1,
+                _ => groups.push((*path, 1)),
+            }
+        }
+        out.extend_from_slice(&(groups.len() as u32).to_le_bytes());
+        for (path, n) in groups {
+            out.extend_from_slice(&path.to_le_bytes());
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        let blob = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join("\n");
+        out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+        out.extend_from_slice(blob.as_bytes());
+    }
+}
+
+/// Reads the word-cluster section.
+fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
+    let n_clusters = r.u32("word clusters")? as usize;
+    let table = r.take(n_clusters.checked_mul(8).ok_or(ModelError::Truncated("word clusters"))?, "word clusters")?;
+    let blob_len = r.u32("cluster words")? as usize;
+    let blob = std::str::from_utf8(r.take(blob_len, "cluster words")?)
+        .map_err(|_| ModelError::Invalid("cluster words are not UTF-8".into()))?;
+    let mut words = if blob.is_empty() { None } else { Some(blob.split('\n')) };
+    let mut entries = Vec::new();
+    let mut prev: Path = 0;
+    for c in table.chunks_exact(8) {
+        let path = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+        let count = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
+        if path <= prev {
+            return Err(ModelError::Invalid(format!("cluster paths out of order at {path:#b}")));
+        }
+        prev = path;
+        for _ in 0..count {
+            let word = words.as_mut().and_then(Iterator::next).ok_or_else(|| ModelError::Invalid("fewer cluster words than counted".into()))?;
+            entries.push((word, path));
+        }
+    }
+    if words.is_some_and(|mut w| w.next().is_some()) {
+        return Err(ModelError::Invalid("more cluster words than counted".into()));
+    }
+    Ok(Lexicon::new(entries))
 }
 
 fn write_string(out: &mut Vec<u8>, s: &str) {
@@ -334,6 +380,7 @@ mod tests {
             temperature: 2.0,
             transitions: tr,
             features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
+            clusters: vec![("paris".into(), 0b1_0110), ("london".into(), 0b1_0110), ("nato".into(), 0b1_11)],
         }
     }
 
@@ -350,6 +397,9 @@ mod tests {
         m.add_emissions(&[7, 9, 12345], &mut out);
         assert!((out[0] - 1.0).abs() < 1e-3 && (out[4] + 2.0).abs() < 1e-3 && (out[8] - 0.75).abs() < 1e-3);
         assert!((m.transitions().pair[1] - 0.5).abs() < 1e-3);
+        assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
+        assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
+        assert_eq!(m.lexicon().len(), 3);
     }
 
     #[test]
@@ -401,7 +451,7 @@ mod tests {
     #[test]
     fn corruption_names_the_checksum() {
         let mut bytes = tiny().to_bytes();
-        let last_weight = bytes.len() - 6;
+        let last_weight = bytes.len() - 40;
         bytes[last_weight] ^= 0x10;
         let err = Model::from_bytes(&bytes).unwrap_err();
         assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err:?}");

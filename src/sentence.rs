@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn keeps_abbreviations_and_lowercase_continuations() {
-        assert_eq!(sentences("Mr. Smith met U.S. officials. ok... then"), ["Mr. Smith met U.S. officials.", "ok... then"]);
+        assert_eq!(
+            sentences("Mr. Smith met U.S. officials. Then... ok. it went on"),
+            ["Mr. Smith met U.S. officials.", "Then... ok. it went on"]
+        );
     }
 
     #[test]

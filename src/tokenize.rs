@@ -173,7 +173,7 @@ fn scan_url(text: &str, start: usize) -> Option<usize> {
     let rest = &text[start..];
     let prefix = URL_PREFIXES
         .iter()
-        .find(|p| rest.len() > p.len() && rest[..p.len()].eq_ignore_ascii_case(p))?;
+        .find(|p| rest.len() > p.len() && rest.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))?;
     let body = &rest[prefix.len()..];
     if !body.chars().next().is_some_and(|c| c.is_alphanumeric()) {
         return None;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use nerlight::conll::{self, Layout};
 use nerlight::eval::evaluate;
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
-use nerlight::train::{TrainConfig, train};
+use nerlight::train::{TrainConfig, parse_brown_paths, train};
 use nerlight::{Extractor, default_extractor};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,9 @@ enum Command {
         /// Where to write the model.
         #[arg(long)]
         out: PathBuf,
+        /// Brown clusters, `bit-path<TAB>word[<TAB>logprob]` lines (e.g. spaCy's en_brown_paths.tsv).
+        #[arg(long)]
+        clusters: Option<PathBuf>,
         /// Passes over the training data.
         #[arg(long, default_value_t = TrainConfig::default().epochs)]
         epochs: usize,
@@ -116,12 +119,19 @@ fn read_corpus(path: &Path) -> Result<Vec<conll::Document>, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Train { train: train_path, dev, out, epochs, seed, min_count } => {
+        Command::Train { train: train_path, dev, out, clusters, epochs, seed, min_count } => {
             let started = Instant::now();
             let train_docs = read_corpus(&train_path)?;
             let dev_docs = read_corpus(&dev)?;
+            let clusters = match clusters {
+                None => Vec::new(),
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                    parse_brown_paths(&text).map_err(|e| format!("{}: {e}", p.display()))?
+                }
+            };
             let config = TrainConfig { epochs, seed, min_count, ..TrainConfig::default() };
-            let data = train(&train_docs, &dev_docs, &config, |r| {
+            let data = train(&train_docs, &dev_docs, &clusters, &config, |r| {
                 println!(
                     "epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
                     r.epoch,
@@ -133,10 +143,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let bytes = data.to_bytes();
             std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!(
-                "wrote {} ({} bytes, {} features, temperature {}) in {:.0} s",
+                "wrote {} ({} bytes, {} features, {} cluster words, temperature {}) in {:.0} s",
                 out.display(),
                 bytes.len(),
                 data.features.len(),
+                data.clusters.len(),
                 data.temperature,
                 started.elapsed().as_secs_f64()
             );

@@ -1,0 +1,98 @@
+//! Word clusters: a word → Brown-cluster bit path table shipped inside the model.
+//!
+//! Brown clusters group words that occur in similar contexts, learned from unlabelled text, so
+//! a word never seen in the labelled training data still shares features with words that were
+//! (Miller et al. 2004; Ratinov & Roth 2009). Prefixes of the bit path give coarser clusters.
+//! Words are looked up case-insensitively by the hash of their lower-cased form, which
+//! [`crate::features::TokenInfo`] computes anyway.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use crate::hash::{KeyHasher, hash_str};
+
+/// A Brown-cluster bit path packed with a leading 1 bit: `"0110"` is `0b1_0110`. Zero means
+/// "no cluster".
+pub type Path = u32;
+
+/// The longest bit path that fits in a [`Path`].
+pub const MAX_PATH_BITS: usize = 31;
+
+/// Packs a bit-path string such as `"0110"`; `None` if it is empty, too long or not binary.
+pub fn pack_path(bits: &str) -> Option<Path> {
+    if bits.is_empty() || bits.len() > MAX_PATH_BITS {
+        return None;
+    }
+    bits.bytes().try_fold(1u32, |acc, b| match b {
+        b'0' => Some(acc << 1),
+        b'1' => Some(acc << 1 | 1),
+        _ => None,
+    })
+}
+
+/// The first `k` bits of a packed path (the whole path if it is shorter).
+pub fn path_prefix(path: Path, k: usize) -> Path {
+    if path == 0 {
+        return 0;
+    }
+    let len = 31 - path.leading_zeros() as usize;
+    if len <= k { path } else { path >> (len - k) }
+}
+
+/// Cluster paths by lower-cased word.
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    paths: HashMap<u64, Path, BuildHasherDefault<KeyHasher>>,
+}
+
+impl Lexicon {
+    /// A lexicon of `(lower-cased word, packed path)` entries.
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, Path)>) -> Lexicon {
+        let entries = entries.into_iter();
+        let mut paths = HashMap::with_capacity_and_hasher(entries.size_hint().0, BuildHasherDefault::default());
+        for (word, path) in entries {
+            paths.insert(hash_str(word), path);
+        }
+        Lexicon { paths }
+    }
+
+    /// The path of the word whose lower-cased form hashes to `lower_hash`, or 0.
+    pub fn path(&self, lower_hash: u64) -> Path {
+        self.paths.get(&lower_hash).copied().unwrap_or(0)
+    }
+
+    /// The number of words.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// Whether the lexicon has no words.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_pack_and_cut_into_prefixes() {
+        let p = pack_path("0110010101").unwrap();
+        assert_eq!(p, 0b1_0110010101);
+        assert_eq!(path_prefix(p, 4), 0b1_0110);
+        assert_eq!(path_prefix(p, 20), p);
+        assert_eq!(path_prefix(0, 4), 0);
+        assert_eq!(pack_path(""), None);
+        assert_eq!(pack_path("012"), None);
+        assert_ne!(pack_path("0"), pack_path("00"));
+    }
+
+    #[test]
+    fn looks_words_up_by_lower_case_hash() {
+        let lex = Lexicon::new([("london", 0b1_0110), ("paris", 0b1_0111)]);
+        assert_eq!(lex.path(hash_str("london")), 0b1_0110);
+        assert_eq!(lex.path(hash_str("berlin")), 0);
+        assert_eq!(lex.len(), 2);
+    }
+}
