@@ -87,6 +87,33 @@ pub fn chunks(tags: &[String]) -> Vec<(usize, usize, String)> {
     out
 }
 
+/// A letter case to force on a corpus, to measure robustness to text typed in lower case or
+/// written in capitals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recase {
+    /// Every token lower-cased.
+    Lower,
+    /// Every token upper-cased.
+    Upper,
+}
+
+/// A copy of `docs` with every token re-cased; tags are unchanged.
+pub fn recase(docs: &[Document], case: Recase) -> Vec<Document> {
+    let apply = |t: &String| match case {
+        Recase::Lower => t.to_lowercase(),
+        Recase::Upper => t.to_uppercase(),
+    };
+    docs.iter()
+        .map(|d| Document {
+            sentences: d
+                .sentences
+                .iter()
+                .map(|s| Sentence { tokens: s.tokens.iter().map(apply).collect(), tags: s.tags.clone() })
+                .collect(),
+        })
+        .collect()
+}
+
 /// How a laid-out document is tokenised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
@@ -194,5 +221,14 @@ Clinton NNP B-NP B-PER\n's POS B-NP O\nU.S. NNP I-NP B-LOC\n";
         assert_eq!(second.tokens.len(), 3);
         assert_eq!(second.token_entities, vec![(0, 1, "PER".into()), (2, 3, "LOC".into())]);
         assert!(lay_out(&docs[1], Layout::Raw).tokens.is_empty());
+    }
+
+    #[test]
+    fn recasing_changes_tokens_not_tags() {
+        let docs = parse(SAMPLE);
+        let lower = recase(&docs, Recase::Lower);
+        assert_eq!(lower[0].sentences[1].tokens, ["peter", "blackburn"]);
+        assert_eq!(lower[0].sentences[1].tags, docs[0].sentences[1].tags);
+        assert_eq!(recase(&docs, Recase::Upper)[1].sentences[0].tokens, ["CLINTON", "'S", "U.S."]);
     }
 }

@@ -63,7 +63,7 @@ impl Extractor {
     pub fn extract_tokens<'a>(&self, text: &'a str, tokens: &[Token], sentences: &[Range<usize>]) -> Vec<Entity<'a>> {
         let n_tags = self.model.n_tags();
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        describe_tokens(text, tokens, self.model.lexicon(), &mut infos);
+        describe_tokens(text, tokens, self.model.lexicon(), self.model.gazetteer(), &mut infos);
         let mut keys = Vec::new();
         let mut em = Vec::new();
         let mut tags = Vec::new();

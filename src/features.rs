@@ -6,18 +6,24 @@
 //! flat array. The templates are the classic ones for English NER (Ratinov & Roth 2009; Stanford
 //! NER): the word and its neighbours in a ±2 window, affixes, word shape and its context, and
 //! sentence-level case, which tells a headline in capitals from ordinary prose, and the word's
-//! Brown cluster at several granularities ([`crate::lexicon`]) for words unseen in training.
+//! Brown cluster at several granularities ([`crate::lexicon`]) for words unseen in training,
+//! and its place in gazetteer matches ([`crate::gazetteer`]), conjoined with its letter case.
 
 use crate::hash::{TextHasher, feature_key};
+use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
 use crate::lexicon::{Lexicon, Path, path_prefix};
+use crate::normalize::typographic_to_ascii;
 use crate::tokenize::Token;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 2;
+pub const FEATURE_SET: u16 = 3;
 
 /// Number of feature keys emitted per token.
-pub const FEATURES_PER_TOKEN: usize = 36;
+pub const FEATURES_PER_TOKEN: usize = 43;
+
+// The gazetteer templates below are written out for five categories.
+const _: () = assert!(CATEGORIES.len() == 5);
 
 const MAX_AFFIX: usize = 4;
 const MAX_SHAPE: usize = 8;
@@ -32,6 +38,7 @@ pub struct TokenInfo {
     shape: u64,
     case: Case,
     cluster: Path,
+    gazetteer: TokenMatches,
 }
 
 /// The letter case of a token.
@@ -109,19 +116,16 @@ impl TokenInfo {
             _ => Case::Mixed,
         };
         let cluster = lexicon.path(lower);
-        TokenInfo { lower, exact: exact.finish(), prefixes, suffixes, shape: shape.finish(), case, cluster }
-    }
-}
-
-/// Curly quotes, primes and dashes as the ASCII characters the training corpus uses, so that
-/// `’s` and `“` in pasted text get the features of `'s` and `"`. Features only: the text and its
-/// offsets are never changed.
-fn typographic_to_ascii(c: char) -> char {
-    match c {
-        '‘' | '’' | '‚' | '‛' | '′' | '`' | '´' => '\'',
-        '“' | '”' | '„' | '‟' | '″' | '«' | '»' => '"',
-        '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
-        _ => c,
+        TokenInfo {
+            lower,
+            exact: exact.finish(),
+            prefixes,
+            suffixes,
+            shape: shape.finish(),
+            case,
+            cluster,
+            gazetteer: [0; CATEGORIES.len()],
+        }
     }
 }
 
@@ -156,10 +160,16 @@ fn sentence_case(infos: &[TokenInfo]) -> SentenceCase {
     }
 }
 
-/// Describes every token of `text` into `out` (cleared first).
-pub fn describe_tokens(text: &str, tokens: &[Token], lexicon: &Lexicon, out: &mut Vec<TokenInfo>) {
+/// Describes every token of `text` into `out` (cleared first), with its clusters from
+/// `lexicon` and its name-list matches from `gazetteer`.
+pub fn describe_tokens(text: &str, tokens: &[Token], lexicon: &Lexicon, gazetteer: &Gazetteer, out: &mut Vec<TokenInfo>) {
     out.clear();
     out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
+    let mut matches = Vec::new();
+    gazetteer.annotate(text, tokens, &mut matches);
+    for (info, m) in out.iter_mut().zip(matches) {
+        info.gazetteer = m;
+    }
 }
 
 /// Appends `FEATURES_PER_TOKEN` keys per token of the sentence `infos` to `out`.
@@ -186,7 +196,16 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
             infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| u64::from(path_prefix(t.cluster, k)))
         }
     };
+    let signature = |i: isize| -> u64 {
+        if i < 0 {
+            BOUNDARY_BEFORE
+        } else {
+            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
+        }
+    };
     for (n, t) in infos.iter().enumerate() {
+        let cased = u64::from(!matches!(t.case, Case::None | Case::Lower));
+        let gaz = |c: usize| feature_key(36 + c as u32, &[u64::from(t.gazetteer[c]), cased]);
         let i = n as isize;
         let (w, s) = (t.lower, t.shape);
         let (wp, wn, sp, sn) = (lower(i - 1), lower(i + 1), shape(i - 1), shape(i + 1));
@@ -228,6 +247,13 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
             feature_key(33, &[cluster(i + 1, 32)]),
             feature_key(34, &[cluster(i - 1, 6)]),
             feature_key(35, &[cluster(i + 1, 6)]),
+            gaz(0),
+            gaz(1),
+            gaz(2),
+            gaz(3),
+            gaz(4),
+            feature_key(41, &[signature(i - 1)]),
+            feature_key(42, &[signature(i + 1)]),
         ];
         out.extend_from_slice(&keys);
     }

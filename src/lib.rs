@@ -21,7 +21,9 @@ pub mod error;
 pub mod extractor;
 pub mod features;
 pub mod hash;
+pub mod gazetteer;
 pub mod lexicon;
+pub mod normalize;
 pub mod model;
 pub mod offsets;
 pub mod sentence;
@@ -32,6 +34,8 @@ pub mod tokenize;
 pub mod conll;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod resources;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 

@@ -26,6 +26,8 @@
 //! | word clusters `c` | u32 |
 //! | each cluster's packed bit path and word count, paths strictly increasing | (u32, u32) × c |
 //! | cluster words: lower-cased, `\n`-separated, grouped by cluster | u32 byte length + UTF-8 |
+//! | gazetteer categories `g` ([`crate::gazetteer::CATEGORIES`]) | u8 |
+//! | per category: its name, then its phrases in match form, `\n`-separated | u8 length + UTF-8, u32 byte length + UTF-8 |
 //! | CRC-32 of everything before | u32 |
 //!
 //! Columns rather than records: keys, counts, tags and weights each compress better among
@@ -38,6 +40,7 @@ use std::hash::BuildHasherDefault;
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
+use crate::gazetteer::{CATEGORIES, Gazetteer};
 use crate::hash::KeyHasher;
 use crate::lexicon::{Lexicon, Path};
 use crate::tags::{Label, Tag, tag_count};
@@ -63,6 +66,8 @@ pub struct ModelData {
     pub features: Vec<(u32, Vec<(u8, f32)>)>,
     /// Word clusters: `(lower-cased word, packed Brown path)`.
     pub clusters: Vec<(String, Path)>,
+    /// Gazetteer phrases: `(phrase in match form, category index)`.
+    pub gazetteer: Vec<(String, u8)>,
 }
 
 /// Where a feature's weights lie in the entry columns.
@@ -84,6 +89,7 @@ pub struct Model {
     entry_tags: Vec<u8>,
     entry_weights: Vec<f32>,
     lexicon: Lexicon,
+    gazetteer: Gazetteer,
 }
 
 impl Model {
@@ -144,6 +150,7 @@ impl Model {
         let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
         let raw_weights = r.take(total_entries * 2, "weights")?;
         let lexicon = read_lexicon(&mut r)?;
+        let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
             return Err(ModelError::Invalid(format!("{} unread bytes before the checksum", r.bytes.len() - r.pos)));
         }
@@ -167,7 +174,7 @@ impl Model {
             start += len;
         }
         let reported = types.iter().map(|t| Label::from_name(t)).collect();
-        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights, lexicon })
+        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights, lexicon, gazetteer })
     }
 
     /// The model's name.
@@ -204,6 +211,11 @@ impl Model {
     /// The word clusters.
     pub fn lexicon(&self) -> &Lexicon {
         &self.lexicon
+    }
+
+    /// The name lists.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
     }
 
     /// The confidence temperature.
@@ -269,6 +281,7 @@ impl ModelData {
             }
         }
         self.write_lexicon(&mut out);
+        self.write_gazetteer(&mut out);
         let total = u32::try_from(out.len() + 4).expect("model under 4 GiB");
         out[10..14].copy_from_slice(&total.to_le_bytes());
         let crc = crc32fast::hash(&out);
@@ -297,6 +310,42 @@ impl ModelData {
         out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
         out.extend_from_slice(blob.as_bytes());
     }
+}
+
+impl ModelData {
+    fn write_gazetteer(&self, out: &mut Vec<u8>) {
+        out.push(CATEGORIES.len() as u8);
+        for (c, name) in CATEGORIES.iter().enumerate() {
+            write_string(out, name);
+            let mut phrases: Vec<&str> =
+                self.gazetteer.iter().filter(|(_, pc)| *pc as usize == c).map(|(p, _)| p.as_str()).collect();
+            phrases.sort_unstable();
+            phrases.dedup();
+            let blob = phrases.join("\n");
+            out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+            out.extend_from_slice(blob.as_bytes());
+        }
+    }
+}
+
+/// Reads the gazetteer section.
+fn read_gazetteer(r: &mut Reader<'_>) -> Result<Gazetteer, ModelError> {
+    let n = r.u8("gazetteer")? as usize;
+    if n != CATEGORIES.len() {
+        return Err(ModelError::Invalid(format!("{n} gazetteer categories, expected {}", CATEGORIES.len())));
+    }
+    let mut entries = Vec::new();
+    for (c, expected) in CATEGORIES.iter().enumerate() {
+        let name = r.string("gazetteer")?;
+        if name != *expected {
+            return Err(ModelError::Invalid(format!("gazetteer category {name:?}, expected {expected:?}")));
+        }
+        let len = r.u32("gazetteer")? as usize;
+        let blob = std::str::from_utf8(r.take(len, "gazetteer")?)
+            .map_err(|_| ModelError::Invalid("gazetteer phrases are not UTF-8".into()))?;
+        entries.extend(blob.split('\n').filter(|p| !p.is_empty()).map(|p| (p, c)));
+    }
+    Ok(Gazetteer::new(entries))
 }
 
 /// Reads the word-cluster section.
@@ -381,6 +430,7 @@ mod tests {
             transitions: tr,
             features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
             clusters: vec![("paris".into(), 0b1_0110), ("london".into(), 0b1_0110), ("nato".into(), 0b1_11)],
+            gazetteer: vec![("new york".into(), 1), ("georgia".into(), 0), ("georgia".into(), 3)],
         }
     }
 
@@ -400,6 +450,7 @@ mod tests {
         assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
         assert_eq!(m.lexicon().len(), 3);
+        assert_eq!(m.gazetteer().len(), 2);
     }
 
     #[test]
@@ -451,8 +502,8 @@ mod tests {
     #[test]
     fn corruption_names_the_checksum() {
         let mut bytes = tiny().to_bytes();
-        let last_weight = bytes.len() - 40;
-        bytes[last_weight] ^= 0x10;
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x10;
         let err = Model::from_bytes(&bytes).unwrap_err();
         assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err:?}");
         assert!(err.to_string().contains("corrupted"));

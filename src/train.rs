@@ -15,13 +15,23 @@ use crate::conll::{Document, LaidOut, Layout, lay_out};
 use crate::decode::{Transitions, tag_marginals, viterbi};
 use crate::eval::evaluate;
 use crate::features::{FEATURES_PER_TOKEN, describe_tokens, sentence_features};
-use crate::lexicon::{Lexicon, Path, pack_path};
+use crate::gazetteer::Gazetteer;
+use crate::lexicon::{Lexicon, Path};
 use crate::model::{Model, ModelData};
 use crate::tags::{Tag, from_spans, tag_count};
 
 /// Entity types the model is trained on, in tag order. MISC is learned (so that its entities
 /// are not forced into another type) but not reported.
 pub const TYPES: [&str; 4] = ["PER", "LOC", "ORG", "MISC"];
+
+/// External knowledge for training: it is copied into the model, which uses it at run time.
+#[derive(Clone, Debug, Default)]
+pub struct Resources {
+    /// Word clusters: `(lower-cased word, packed Brown path)`.
+    pub clusters: Vec<(String, Path)>,
+    /// Gazetteer phrases: `(phrase in match form, category index)`.
+    pub gazetteer: Vec<(String, u8)>,
+}
 
 /// Training settings.
 #[derive(Clone, Debug)]
@@ -82,18 +92,19 @@ impl Averaged {
 
 /// Trains a model on `train`, choosing the epoch by micro F1 on `dev`; `on_epoch` sees each
 /// epoch's figures as they come.
-/// `clusters` (lower-cased word, packed path) go into the model and its features.
+/// The knowledge sources in `resources` go into the model and its features.
 pub fn train(
     train: &[Document],
     dev: &[Document],
-    clusters: &[(String, Path)],
+    resources: &Resources,
     config: &TrainConfig,
     mut on_epoch: impl FnMut(&EpochReport),
 ) -> ModelData {
     let types: Vec<String> = TYPES.map(String::from).to_vec();
     let n_tags = tag_count(types.len());
-    let lexicon = Lexicon::new(clusters.iter().map(|(w, p)| (w.as_str(), *p)));
-    let (examples, feature_keys) = prepare(train, &types, &lexicon, config.min_count);
+    let lexicon = Lexicon::new(resources.clusters.iter().map(|(w, p)| (w.as_str(), *p)));
+    let gazetteer = Gazetteer::new(resources.gazetteer.iter().map(|(p, c)| (p.as_str(), *c as usize)));
+    let (examples, feature_keys) = prepare(train, &types, &lexicon, &gazetteer, config.min_count);
     let n_features = feature_keys.len();
 
     let mut weights = Averaged::zeros(n_features * n_tags);
@@ -160,7 +171,8 @@ pub fn train(
         }
         let avg_transitions = Transitions::new(n_tags, pair.average(step), start.average(step), end.average(step));
         let mut data = to_model_data(config, &types, avg_transitions, &feature_keys, &weights.average(step), n_tags);
-        data.clusters = clusters.to_vec();
+        data.clusters = resources.clusters.clone();
+        data.gazetteer = resources.gazetteer.clone();
         let extractor = Extractor::new(Model::from_bytes(&data.to_bytes()).expect("a freshly written model loads"));
         let dev_f1 = evaluate(&extractor, dev, Layout::Gold).0.micro().f1();
         on_epoch(&EpochReport { epoch, mistakes, dev_f1 });
@@ -175,12 +187,18 @@ pub fn train(
 
 /// Lays out the training documents, collects feature keys seen at least `min_count` times, and
 /// turns every sentence into feature indices and gold tags.
-fn prepare(docs: &[Document], types: &[String], lexicon: &Lexicon, min_count: u32) -> (Vec<Example>, Vec<u32>) {
+fn prepare(
+    docs: &[Document],
+    types: &[String],
+    lexicon: &Lexicon,
+    gazetteer: &Gazetteer,
+    min_count: u32,
+) -> (Vec<Example>, Vec<u32>) {
     let mut sentences: Vec<(Vec<u32>, Vec<Tag>)> = Vec::new();
     let mut infos = Vec::new();
     for doc in docs {
         let laid = lay_out(doc, Layout::Gold);
-        describe_tokens(&laid.text, &laid.tokens, lexicon, &mut infos);
+        describe_tokens(&laid.text, &laid.tokens, lexicon, gazetteer, &mut infos);
         for range in &laid.sentences {
             let mut keys = Vec::new();
             sentence_features(&infos[range.clone()], &mut keys);
@@ -234,7 +252,7 @@ fn to_model_data(
         })
         .filter(|(_, entries): &(u32, Vec<(u8, f32)>)| !entries.is_empty())
         .collect();
-    ModelData { name: config.name.clone(), types: types.to_vec(), temperature: 1.0, transitions, features, clusters: Vec::new() }
+    ModelData { name: config.name.clone(), types: types.to_vec(), temperature: 1.0, transitions, features, clusters: Vec::new(), gazetteer: Vec::new() }
 }
 
 /// The temperature that makes the model's tag marginals best predict the gold tags of `dev`
@@ -247,7 +265,7 @@ fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
     let mut infos = Vec::new();
     for doc in dev {
         let laid = lay_out(doc, Layout::Gold);
-        describe_tokens(&laid.text, &laid.tokens, model.lexicon(), &mut infos);
+        describe_tokens(&laid.text, &laid.tokens, model.lexicon(), model.gazetteer(), &mut infos);
         for range in &laid.sentences {
             let mut keys = Vec::new();
             sentence_features(&infos[range.clone()], &mut keys);
@@ -273,40 +291,3 @@ fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
     grid.into_iter().map(|t| (t, nll(t))).min_by(|a, b| a.1.total_cmp(&b.1)).expect("grid is not empty").0
 }
 
-/// Parses Brown clusters as `bit-path<TAB>word[<TAB>log-probability]` lines (the layout of
-/// `en_brown_paths.tsv`), keeping words with a letter, keyed lower-case; where several forms of
-/// a word differ, the most probable form's path wins.
-pub fn parse_brown_paths(text: &str) -> Result<Vec<(String, Path)>, String> {
-    let mut best: HashMap<String, (Path, f64)> = HashMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let mut cols = line.split('\t');
-        let (Some(bits), Some(word)) = (cols.next(), cols.next()) else {
-            return Err(format!("line {}: expected bit-path<TAB>word", n + 1));
-        };
-        let path = pack_path(bits).ok_or_else(|| format!("line {}: {bits:?} is not a bit path", n + 1))?;
-        let logprob = cols.next().and_then(|p| p.parse::<f64>().ok()).unwrap_or(f64::MIN);
-        if !word.chars().any(char::is_alphabetic) || word.contains('\n') {
-            continue;
-        }
-        let lower = word.to_lowercase();
-        if best.get(&lower).is_none_or(|&(_, lp)| logprob > lp) {
-            best.insert(lower, (path, logprob));
-        }
-    }
-    let mut out: Vec<(String, Path)> = best.into_iter().map(|(w, (p, _))| (w, p)).collect();
-    out.sort();
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn brown_paths_keep_the_most_probable_form() {
-        let text = "0110\tParis\t-10.0\n0111\tparis\t-14.0\n0001\t.\t-3.0\n10\tNATO\t-12.0\n";
-        let clusters = parse_brown_paths(text).unwrap();
-        assert_eq!(clusters, vec![("nato".to_string(), 0b1_10), ("paris".to_string(), 0b1_0110)]);
-        assert!(parse_brown_paths("01x\tword").unwrap_err().contains("line 1"));
-    }
-}

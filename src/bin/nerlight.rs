@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use nerlight::conll::{self, Layout};
+use nerlight::conll::{self, Layout, Recase};
 use nerlight::eval::evaluate;
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
-use nerlight::train::{TrainConfig, parse_brown_paths, train};
+use nerlight::resources::{load_gazetteers, parse_brown_paths};
+use nerlight::train::{Resources, TrainConfig, train};
 use nerlight::{Extractor, default_extractor};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,9 @@ enum Command {
         /// Brown clusters, `bit-path<TAB>word[<TAB>logprob]` lines (e.g. spaCy's en_brown_paths.tsv).
         #[arg(long)]
         clusters: Option<PathBuf>,
+        /// Gazetteer folder laid out as shared/data/gazetteers (GeoNames, NLTK names).
+        #[arg(long)]
+        gazetteers: Option<PathBuf>,
         /// Passes over the training data.
         #[arg(long, default_value_t = TrainConfig::default().epochs)]
         epochs: usize,
@@ -53,6 +57,12 @@ enum Command {
         /// Rebuild plain text from the file and run the whole text pipeline, tokenizer included.
         #[arg(long)]
         raw: bool,
+        /// Evaluate on a lower- or upper-cased copy of the file.
+        #[arg(long, value_enum)]
+        case: Option<CaseArg>,
+        /// Before the scores, list each document's missed and spurious entities.
+        #[arg(long)]
+        errors: bool,
         /// Model file (default: the embedded model).
         #[arg(long)]
         model: Option<PathBuf>,
@@ -67,6 +77,12 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CaseArg {
+    Lower,
+    Upper,
 }
 
 #[derive(Deserialize)]
@@ -119,19 +135,20 @@ fn read_corpus(path: &Path) -> Result<Vec<conll::Document>, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Train { train: train_path, dev, out, clusters, epochs, seed, min_count } => {
+        Command::Train { train: train_path, dev, out, clusters, gazetteers, epochs, seed, min_count } => {
             let started = Instant::now();
             let train_docs = read_corpus(&train_path)?;
             let dev_docs = read_corpus(&dev)?;
-            let clusters = match clusters {
-                None => Vec::new(),
-                Some(p) => {
-                    let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                    parse_brown_paths(&text).map_err(|e| format!("{}: {e}", p.display()))?
-                }
-            };
+            let mut resources = Resources::default();
+            if let Some(p) = clusters {
+                let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                resources.clusters = parse_brown_paths(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            if let Some(dir) = gazetteers {
+                resources.gazetteer = load_gazetteers(&dir)?;
+            }
             let config = TrainConfig { epochs, seed, min_count, ..TrainConfig::default() };
-            let data = train(&train_docs, &dev_docs, &clusters, &config, |r| {
+            let data = train(&train_docs, &dev_docs, &resources, &config, |r| {
                 println!(
                     "epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
                     r.epoch,
@@ -143,21 +160,40 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let bytes = data.to_bytes();
             std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!(
-                "wrote {} ({} bytes, {} features, {} cluster words, temperature {}) in {:.0} s",
+                "wrote {} ({} bytes, {} features, {} cluster words, {} gazetteer entries, temperature {}) in {:.0} s",
                 out.display(),
                 bytes.len(),
                 data.features.len(),
                 data.clusters.len(),
+                data.gazetteer.len(),
                 data.temperature,
                 started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { file, raw, model } => {
+        Command::Eval { file, raw, case, errors, model } => {
             let extractor = load_extractor(model.as_deref())?;
-            let docs = read_corpus(&file)?;
+            let mut docs = read_corpus(&file)?;
+            if let Some(case) = case {
+                let case = match case {
+                    CaseArg::Lower => Recase::Lower,
+                    CaseArg::Upper => Recase::Upper,
+                };
+                docs = conll::recase(&docs, case);
+            }
             let layout = if raw { Layout::Raw } else { Layout::Gold };
-            let (scores, _) = evaluate(extractor, &docs, layout);
+            let (scores, doc_errors) = evaluate(extractor, &docs, layout);
+            if errors {
+                for d in &doc_errors {
+                    println!("document {}", d.index + 1);
+                    for (text, label) in &d.false_negatives {
+                        println!("  missed   {label} {text}");
+                    }
+                    for (text, label) in &d.false_positives {
+                        println!("  spurious {label} {text}");
+                    }
+                }
+            }
             println!("{}", scores.report());
             Ok(ExitCode::SUCCESS)
         }
