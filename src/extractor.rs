@@ -5,10 +5,13 @@ use std::ops::Range;
 
 use crate::decode::{tag_marginals, viterbi};
 use crate::error::ModelError;
-use crate::features::{FEATURES_PER_TOKEN, TokenInfo, describe_tokens, sentence_features};
+use crate::features::{
+    DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
+};
+use crate::glue::split_glued;
 use crate::model::Model;
 use crate::sentence::split_sentences_into;
-use crate::tags::{Label, spans};
+use crate::tags::{Label, Position, Tag, spans, split};
 use crate::tokenize::{Token, tokenize_into};
 
 /// A person, place or organization found in a text.
@@ -53,6 +56,7 @@ impl Extractor {
     pub fn extract<'a>(&self, text: &'a str) -> Vec<Entity<'a>> {
         let mut tokens = Vec::new();
         tokenize_into(text, &mut tokens);
+        split_glued(text, &mut tokens, self.model.lexicon());
         let mut sentences = Vec::new();
         split_sentences_into(text, &tokens, &mut sentences);
         self.extract_tokens(text, &tokens, &sentences)
@@ -61,27 +65,15 @@ impl Extractor {
     /// The entities of `text` given its tokens and sentences (token index ranges, in order).
     /// Evaluation uses this to score the labeller on gold tokenisation.
     pub fn extract_tokens<'a>(&self, text: &'a str, tokens: &[Token], sentences: &[Range<usize>]) -> Vec<Entity<'a>> {
-        let n_tags = self.model.n_tags();
-        let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        describe_tokens(text, tokens, self.model.lexicon(), self.model.gazetteer(), &mut infos);
-        let mut keys = Vec::new();
-        let mut em = Vec::new();
-        let mut tags = Vec::new();
         let mut out = Vec::new();
-        for range in sentences {
-            keys.clear();
-            sentence_features(&infos[range.clone()], &mut keys);
-            em.clear();
-            em.resize(range.len() * n_tags, 0.0);
-            for (row, token_keys) in em.chunks_exact_mut(n_tags).zip(keys.chunks_exact(FEATURES_PER_TOKEN)) {
-                self.model.add_emissions(token_keys, row);
-            }
-            viterbi(&em, self.model.transitions(), &mut tags);
-            let found = spans(&tags);
+        let final_stage = self.model.stages().last().expect("a model has at least one stage");
+        let temperature = self.model.temperature();
+        self.label(text, tokens, sentences, |range, em, tags| {
+            let found = spans(tags);
             if found.iter().all(|&(_, _, ty)| self.model.reported_label(ty).is_none()) {
-                continue;
+                return;
             }
-            let marginals = tag_marginals(&em, self.model.transitions(), self.model.temperature(), &tags);
+            let marginals = tag_marginals(em, final_stage.transitions(), temperature, tags);
             for (first, last, ty) in found {
                 let Some(label) = self.model.reported_label(ty) else { continue };
                 let score = marginals[first..last].iter().copied().fold(1.0f32, f32::min);
@@ -90,8 +82,81 @@ impl Extractor {
                 let end = tokens[range.start + last - 1].end;
                 out.push(Entity { start, end, label, text: &text[start..end], score });
             }
-        }
+        });
         out
+    }
+
+    /// Runs every stage of the model over `text` and calls `visit` for each sentence with the
+    /// final stage's emission scores (`len × n_tags`) and tags. Evaluation, calibration and
+    /// training use it to see what extraction sees.
+    pub fn label(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        sentences: &[Range<usize>],
+        mut visit: impl FnMut(&Range<usize>, &[f32], &[Tag]),
+    ) {
+        let n_tags = self.model.n_tags();
+        let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
+        describe_tokens(text, tokens, self.model.lexicon(), self.model.gazetteer(), &mut infos);
+        let stages = self.model.stages();
+        let mut keys = Vec::new();
+        let mut em = Vec::new();
+        let mut tags = Vec::new();
+        let mut doc_tags: Vec<Tag> = vec![0; tokens.len()];
+        let mut doc_keys = Vec::new();
+        for (s, stage) in stages.iter().enumerate() {
+            let last = s + 1 == stages.len();
+            if s > 0 {
+                doc_keys.clear();
+                document_features(&infos, &doc_tags, self.model.types().len(), &mut doc_keys);
+            }
+            for range in sentences {
+                keys.clear();
+                sentence_features(&infos[range.clone()], &mut keys);
+                em.clear();
+                em.resize(range.len() * n_tags, 0.0);
+                for (t, row) in em.chunks_exact_mut(n_tags).enumerate() {
+                    stage.add_emissions(&keys[t * FEATURES_PER_TOKEN..(t + 1) * FEATURES_PER_TOKEN], row);
+                    if s > 0 {
+                        let d = (range.start + t) * DOC_FEATURES_PER_TOKEN;
+                        stage.add_emissions(&doc_keys[d..d + DOC_FEATURES_PER_TOKEN], row);
+                    }
+                }
+                forbid_entities_across_glue(text, &tokens[range.clone()], &mut em, n_tags);
+                viterbi(&em, stage.transitions(), &mut tags);
+                if last {
+                    visit(range, &em, &tags);
+                } else {
+                    doc_tags[range.clone()].copy_from_slice(&tags);
+                }
+            }
+        }
+    }
+}
+
+/// Makes every camel-case seam (`Ukraine|Stoltenberg`, split by the tokenizer) an entity
+/// boundary: no entity may run across it. The training corpus never glues words, so the model
+/// would otherwise read the two halves as one name.
+fn forbid_entities_across_glue(text: &str, tokens: &[Token], em: &mut [f32], n_tags: usize) {
+    const FORBIDDEN: f32 = -1.0e4;
+    for t in 1..tokens.len() {
+        let (a, b) = (tokens[t - 1], tokens[t]);
+        let seam = a.end == b.start
+            && a.text(text).ends_with(char::is_lowercase)
+            && b.text(text).starts_with(char::is_uppercase);
+        if !seam {
+            continue;
+        }
+        for tag in 1..n_tags {
+            let position = split(tag).map(|(_, p)| p);
+            if matches!(position, Some(Position::Begin | Position::Inside)) {
+                em[(t - 1) * n_tags + tag] = FORBIDDEN;
+            }
+            if matches!(position, Some(Position::Inside | Position::Last)) {
+                em[t * n_tags + tag] = FORBIDDEN;
+            }
+        }
     }
 }
 

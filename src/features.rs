@@ -13,14 +13,19 @@ use crate::hash::{TextHasher, feature_key};
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
 use crate::lexicon::{Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
+use crate::tags::{Tag, split, tag_count};
 use crate::tokenize::Token;
+use std::collections::HashMap;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 3;
+pub const FEATURE_SET: u16 = 4;
 
-/// Number of feature keys emitted per token.
+/// Number of feature keys emitted per token by [`sentence_features`].
 pub const FEATURES_PER_TOKEN: usize = 43;
+
+/// Number of feature keys emitted per token by [`document_features`].
+pub const DOC_FEATURES_PER_TOKEN: usize = 6;
 
 // The gazetteer templates below are written out for five categories.
 const _: () = assert!(CATEGORIES.len() == 5);
@@ -259,6 +264,76 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
     }
 }
 
+/// How often each stage-1 tag was given to one word (lower-cased) across a document.
+#[derive(Clone)]
+struct WordTags {
+    total: u32,
+    per_tag: Vec<u32>,
+}
+
+/// Appends [`DOC_FEATURES_PER_TOKEN`] keys per token of a whole document, given the stage-1 tag
+/// of every token (`n_types` entity types).
+///
+/// These are the non-local features of Ratinov & Roth (2009): the stage-1 tag of the token and
+/// its neighbours, and what stage 1 said about the *other* mentions of the same word in the
+/// document (their majority entity type, how many of them were inside an entity, their most
+/// common tag), so that "Stoltenberg" alone, or typed in lower case, inherits "Jens
+/// Stoltenberg"'s PER from elsewhere in the article.
+pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<u32>) {
+    let n_tags = tag_count(n_types);
+    let mut words: HashMap<u64, WordTags> = HashMap::new();
+    for (info, &tag) in infos.iter().zip(tags) {
+        let w = words.entry(info.lower).or_insert_with(|| WordTags { total: 0, per_tag: vec![0; n_tags] });
+        w.total += 1;
+        w.per_tag[tag] += 1;
+    }
+    let tag_at = |i: isize| -> u64 {
+        if i < 0 {
+            BOUNDARY_BEFORE
+        } else {
+            tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64)
+        }
+    };
+    let mut per_type = vec![0u32; n_types];
+    for (n, (info, &tag)) in infos.iter().zip(tags).enumerate() {
+        let w = &words[&info.lower];
+        let others = w.total - 1;
+        per_type.iter_mut().for_each(|c| *c = 0);
+        let (mut in_entity, mut common_tag, mut common_count) = (0u32, 0usize, 0u32);
+        for (t, &count) in w.per_tag.iter().enumerate().skip(1) {
+            let count = count - u32::from(t == tag);
+            if let Some((ty, _)) = split(t) {
+                per_type[ty] += count;
+                in_entity += count;
+            }
+            if count > common_count {
+                (common_tag, common_count) = (t, count);
+            }
+        }
+        let majority = match per_type.iter().enumerate().max_by_key(|&(_, c)| *c) {
+            Some((ty, &c)) if c > 0 => ty as u64 + 1,
+            _ => 0,
+        };
+        let share = match (others, in_entity) {
+            (0, _) => 0,
+            (_, 0) => 1,
+            (o, e) if e * 2 < o => 2,
+            (o, e) if e < o => 3,
+            _ => 4,
+        };
+        let i = n as isize;
+        let case = info.case as u64;
+        out.extend_from_slice(&[
+            feature_key(43, &[tag as u64]),
+            feature_key(44, &[tag_at(i - 1), tag as u64]),
+            feature_key(45, &[tag as u64, tag_at(i + 1)]),
+            feature_key(46, &[majority, share]),
+            feature_key(47, &[common_tag as u64, case]),
+            feature_key(48, &[majority, share, case]),
+        ]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +391,23 @@ mod tests {
         sentence_features(&infos, &mut keys);
         assert_eq!(keys.len(), 4 * FEATURES_PER_TOKEN);
         assert_ne!(keys[..FEATURES_PER_TOKEN], keys[FEATURES_PER_TOKEN..2 * FEATURES_PER_TOKEN]);
+    }
+
+    #[test]
+    fn other_mentions_of_a_word_share_their_stage_one_type() {
+        use crate::tags::{Position, tag};
+        let infos: Vec<TokenInfo> = ["Jens", "Stoltenberg", "said", "stoltenberg", "left"].map(info).to_vec();
+        let b_per = tag(0, Position::Begin);
+        let l_per = tag(0, Position::Last);
+        let tags = [b_per, l_per, 0, 0, 0];
+        let mut keys = Vec::new();
+        document_features(&infos, &tags, 4, &mut keys);
+        assert_eq!(keys.len(), 5 * DOC_FEATURES_PER_TOKEN);
+        let majority_share = |n: usize| keys[n * DOC_FEATURES_PER_TOKEN + 3];
+        // The lower-case mention sees the other mention, tagged PER: majority type 1, share 4.
+        assert_eq!(majority_share(3), feature_key(46, &[1, 4]));
+        // "said" has no other mention.
+        assert_eq!(majority_share(2), feature_key(46, &[0, 0]));
     }
 
     #[test]

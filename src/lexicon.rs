@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use crate::hash::{KeyHasher, hash_str};
+use crate::hash::{KeyHasher, TextHasher, hash_str};
 
 /// A Brown-cluster bit path packed with a leading 1 bit: `"0110"` is `0b1_0110`. Zero means
 /// "no cluster".
@@ -61,6 +61,15 @@ impl Lexicon {
         self.paths.get(&lower_hash).copied().unwrap_or(0)
     }
 
+    /// The path of `word`, looked up lower-cased, or 0.
+    pub fn word_path(&self, word: &str) -> Path {
+        let mut h = TextHasher::default();
+        for c in word.chars().flat_map(char::to_lowercase) {
+            h.write_char(c);
+        }
+        self.path(h.finish())
+    }
+
     /// The number of words.
     pub fn len(&self) -> usize {
         self.paths.len()
@@ -93,6 +102,7 @@ mod tests {
         let lex = Lexicon::new([("london", 0b1_0110), ("paris", 0b1_0111)]);
         assert_eq!(lex.path(hash_str("london")), 0b1_0110);
         assert_eq!(lex.path(hash_str("berlin")), 0);
+        assert_eq!(lex.word_path("LONDON"), 0b1_0110);
         assert_eq!(lex.len(), 2);
     }
 }

@@ -22,6 +22,7 @@ pub mod extractor;
 pub mod features;
 pub mod hash;
 pub mod gazetteer;
+pub mod glue;
 pub mod lexicon;
 pub mod normalize;
 pub mod model;
@@ -40,7 +41,8 @@ pub mod resources;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 pub use error::ModelError;
 pub use extractor::{Entity, Extractor};

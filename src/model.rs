@@ -17,12 +17,13 @@
 //! | entity types | u8 count, each u8 length + UTF-8 |
 //! | temperature (confidence calibration) | f32 |
 //! | weight scale | f32 |
-//! | transitions, start, end (tags = 1 + 4 × types) | i16 × (tags² + 2 × tags) |
-//! | feature count `n` | u32 |
-//! | feature keys, strictly increasing | u32 × n |
-//! | weights per feature | u8 × n |
-//! | tag of each weight | u8 × total |
-//! | each weight | i16 × total |
+//! | stages `s` (1 or 2) | u8 |
+//! | per stage: transitions, start, end (tags = 1 + 4 × types) | i16 × (tags² + 2 × tags) |
+//! | per stage: feature count `n` | u32 |
+//! | per stage: feature keys, strictly increasing, as LEB128 gaps from the previous key | varint × n |
+//! | per stage: weights per feature | u8 × n |
+//! | per stage: tag of each weight | u8 × total |
+//! | per stage: each weight | i16 × total |
 //! | word clusters `c` | u32 |
 //! | each cluster's packed bit path and word count, paths strictly increasing | (u32, u32) × c |
 //! | cluster words: lower-cased, `\n`-separated, grouped by cluster | u32 byte length + UTF-8 |
@@ -30,8 +31,12 @@
 //! | per category: its name, then its phrases in match form, `\n`-separated | u8 length + UTF-8, u32 byte length + UTF-8 |
 //! | CRC-32 of everything before | u32 |
 //!
+//! Stage 1 labels each sentence from its own features; stage 2, when present, labels it again
+//! with document-level features computed from stage 1's labels of the whole text (see
+//! [`crate::features::document_features`]).
+//!
 //! Columns rather than records: keys, counts, tags and weights each compress better among
-//! their own kind, which is what the gzip-served `.wasm` pays for. Weights are quantised to
+//! their own kind (keys are hashes, so only their gaps compress), which is what the gzip-served `.wasm` pays for. Weights are quantised to
 //! i16 with one scale; the loss is far below what changes a decision.
 
 use std::collections::HashMap;
@@ -60,14 +65,21 @@ pub struct ModelData {
     pub types: Vec<String>,
     /// Divides scores before the softmax that turns them into confidences.
     pub temperature: f32,
-    /// Transition weights.
-    pub transitions: Transitions,
-    /// `(feature key, [(tag, weight)])`, keys strictly increasing, tags strictly increasing.
-    pub features: Vec<(u32, Vec<(u8, f32)>)>,
+    /// The labelling stages, in the order they run.
+    pub stages: Vec<StageData>,
     /// Word clusters: `(lower-cased word, packed Brown path)`.
     pub clusters: Vec<(String, Path)>,
     /// Gazetteer phrases: `(phrase in match form, category index)`.
     pub gazetteer: Vec<(String, u8)>,
+}
+
+/// The weights of one labelling stage, in portable form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageData {
+    /// Transition weights.
+    pub transitions: Transitions,
+    /// `(feature key, [(tag, weight)])`, keys strictly increasing, tags strictly increasing.
+    pub features: Vec<(u32, Vec<(u8, f32)>)>,
 }
 
 /// Where a feature's weights lie in the entry columns.
@@ -77,17 +89,47 @@ struct Row {
     len: u32,
 }
 
-/// A model in serving form: features indexed by key, weights as `f32`.
+/// One labelling stage in serving form: features indexed by key, weights as `f32`.
+#[derive(Debug)]
+pub struct Stage {
+    transitions: Transitions,
+    rows: HashMap<u32, Row, BuildHasherDefault<KeyHasher>>,
+    entry_tags: Vec<u8>,
+    entry_weights: Vec<f32>,
+}
+
+impl Stage {
+    /// The transition weights.
+    pub fn transitions(&self) -> &Transitions {
+        &self.transitions
+    }
+
+    /// The number of features with weights.
+    pub fn n_features(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Adds the weights of the features `keys` to the tag scores `out` (`n_tags` long).
+    pub fn add_emissions(&self, keys: &[u32], out: &mut [f32]) {
+        for key in keys {
+            if let Some(row) = self.rows.get(key) {
+                let range = row.start as usize..(row.start + row.len) as usize;
+                for (&t, &w) in self.entry_tags[range.clone()].iter().zip(&self.entry_weights[range]) {
+                    out[t as Tag] += w;
+                }
+            }
+        }
+    }
+}
+
+/// A model in serving form.
 #[derive(Debug)]
 pub struct Model {
     name: String,
     types: Vec<String>,
     reported: Vec<Option<Label>>,
     temperature: f32,
-    transitions: Transitions,
-    rows: HashMap<u32, Row, BuildHasherDefault<KeyHasher>>,
-    entry_tags: Vec<u8>,
-    entry_weights: Vec<f32>,
+    stages: Vec<Stage>,
     lexicon: Lexicon,
     gazetteer: Gazetteer,
 }
@@ -135,46 +177,18 @@ impl Model {
             return Err(ModelError::Invalid(format!("temperature {temperature} or scale {scale}")));
         }
         let n_tags = tag_count(n_types);
-        let mut weights = |count: usize, what: &'static str| -> Result<Vec<f32>, ModelError> {
-            let raw = r.take(count * 2, what)?;
-            Ok(raw.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect())
-        };
-        let pair = weights(n_tags * n_tags, "transitions")?;
-        let start = weights(n_tags, "transitions")?;
-        let end = weights(n_tags, "transitions")?;
-        let transitions = Transitions::new(n_tags, pair, start, end);
-        let n_features = r.u32("feature table")? as usize;
-        let keys = r.take(n_features.checked_mul(4).ok_or(ModelError::Truncated("feature keys"))?, "feature keys")?;
-        let lens = r.take(n_features, "feature weight counts")?;
-        let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
-        let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
-        let raw_weights = r.take(total_entries * 2, "weights")?;
+        let n_stages = r.u8("stages")? as usize;
+        if !(1..=2).contains(&n_stages) {
+            return Err(ModelError::Invalid(format!("{n_stages} stages")));
+        }
+        let stages = (0..n_stages).map(|_| read_stage(&mut r, n_tags, scale)).collect::<Result<Vec<_>, _>>()?;
         let lexicon = read_lexicon(&mut r)?;
         let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
             return Err(ModelError::Invalid(format!("{} unread bytes before the checksum", r.bytes.len() - r.pos)));
         }
-        let entry_weights: Vec<f32> =
-            raw_weights.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect();
-        let mut rows = HashMap::with_capacity_and_hasher(n_features, BuildHasherDefault::default());
-        let mut start = 0u32;
-        let mut prev_key: Option<u32> = None;
-        for (k, &len) in keys.chunks_exact(4).zip(lens) {
-            let key = u32::from_le_bytes(k.try_into().expect("4 bytes"));
-            if prev_key.is_some_and(|p| p >= key) {
-                return Err(ModelError::Invalid(format!("feature keys out of order at {key:#010x}")));
-            }
-            prev_key = Some(key);
-            let len = u32::from(len);
-            let row_tags = &entry_tags[start as usize..(start + len) as usize];
-            if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
-                return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
-            }
-            rows.insert(key, Row { start, len });
-            start += len;
-        }
         let reported = types.iter().map(|t| Label::from_name(t)).collect();
-        Ok(Model { name, types, reported, temperature, transitions, rows, entry_tags, entry_weights, lexicon, gazetteer })
+        Ok(Model { name, types, reported, temperature, stages, lexicon, gazetteer })
     }
 
     /// The model's name.
@@ -195,17 +209,12 @@ impl Model {
 
     /// The number of tags.
     pub fn n_tags(&self) -> usize {
-        self.transitions.n_tags()
+        tag_count(self.types.len())
     }
 
-    /// The number of features with weights.
-    pub fn n_features(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// The transition weights.
-    pub fn transitions(&self) -> &Transitions {
-        &self.transitions
+    /// The labelling stages, in the order they run.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
     }
 
     /// The word clusters.
@@ -222,31 +231,15 @@ impl Model {
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
-
-    /// Adds the weights of the features `keys` to the tag scores `out` (`n_tags` long).
-    pub fn add_emissions(&self, keys: &[u32], out: &mut [f32]) {
-        for key in keys {
-            if let Some(row) = self.rows.get(key) {
-                let range = row.start as usize..(row.start + row.len) as usize;
-                for (&t, &w) in self.entry_tags[range.clone()].iter().zip(&self.entry_weights[range]) {
-                    out[t as Tag] += w;
-                }
-            }
-        }
-    }
 }
 
 impl ModelData {
     /// Writes the model in the current format version.
     pub fn to_bytes(&self) -> Vec<u8> {
         let n_tags = tag_count(self.types.len());
-        let tr = &self.transitions;
-        assert_eq!(tr.n_tags(), n_tags, "transitions must match the entity types");
-        let all_weights = tr.pair.iter().chain(&tr.start).chain(&tr.end).copied()
-            .chain(self.features.iter().flat_map(|(_, row)| row.iter().map(|&(_, w)| w)));
-        let max = all_weights.fold(0.0f32, |m, w| m.max(w.abs()));
+        assert!(self.stages.iter().all(|st| st.transitions.n_tags() == n_tags), "transitions must match the entity types");
+        let max = self.stages.iter().flat_map(StageData::weights).fold(0.0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / f32::from(i16::MAX) } else { 1.0 };
-        let q = |w: f32| ((w / scale).round() as i16).to_le_bytes();
 
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
@@ -260,25 +253,9 @@ impl ModelData {
         }
         out.extend_from_slice(&self.temperature.to_le_bytes());
         out.extend_from_slice(&scale.to_le_bytes());
-        for &w in tr.pair.iter().chain(&tr.start).chain(&tr.end) {
-            out.extend_from_slice(&q(w));
-        }
-        let features: Vec<(u32, Vec<(u8, f32)>)> = self
-            .features
-            .iter()
-            .map(|(k, row)| (*k, row.iter().copied().filter(|&(_, w)| q(w) != [0, 0]).collect::<Vec<_>>()))
-            .filter(|(_, row)| !row.is_empty())
-            .collect();
-        out.extend_from_slice(&u32::try_from(features.len()).expect("fewer than 2^32 features").to_le_bytes());
-        for (k, _) in &features {
-            out.extend_from_slice(&k.to_le_bytes());
-        }
-        out.extend(features.iter().map(|(_, row)| row.len() as u8));
-        out.extend(features.iter().flat_map(|(_, row)| row.iter().map(|&(t, _)| t)));
-        for (_, row) in &features {
-            for &(_, w) in row {
-                out.extend_from_slice(&q(w));
-            }
+        out.push(u8::try_from(self.stages.len()).expect("at most 255 stages"));
+        for stage in &self.stages {
+            stage.write(&mut out, scale);
         }
         self.write_lexicon(&mut out);
         self.write_gazetteer(&mut out);
@@ -288,6 +265,87 @@ impl ModelData {
         out.extend_from_slice(&crc.to_le_bytes());
         out
     }
+}
+
+/// A weight quantised to i16 with `scale`.
+fn quantise(w: f32, scale: f32) -> [u8; 2] {
+    ((w / scale).round() as i16).to_le_bytes()
+}
+
+impl StageData {
+    /// Every weight, transitions first.
+    fn weights(&self) -> impl Iterator<Item = f32> + '_ {
+        let tr = &self.transitions;
+        tr.pair.iter().chain(&tr.start).chain(&tr.end).copied()
+            .chain(self.features.iter().flat_map(|(_, row)| row.iter().map(|&(_, w)| w)))
+    }
+
+    fn write(&self, out: &mut Vec<u8>, scale: f32) {
+        let tr = &self.transitions;
+        for &w in tr.pair.iter().chain(&tr.start).chain(&tr.end) {
+            out.extend_from_slice(&quantise(w, scale));
+        }
+        let features: Vec<(u32, Vec<(u8, f32)>)> = self
+            .features
+            .iter()
+            .map(|(k, row)| (*k, row.iter().copied().filter(|&(_, w)| quantise(w, scale) != [0, 0]).collect::<Vec<_>>()))
+            .filter(|(_, row)| !row.is_empty())
+            .collect();
+        out.extend_from_slice(&u32::try_from(features.len()).expect("fewer than 2^32 features").to_le_bytes());
+        let mut prev = 0u32;
+        for (k, _) in &features {
+            write_varint(out, k - prev);
+            prev = *k;
+        }
+        out.extend(features.iter().map(|(_, row)| row.len() as u8));
+        out.extend(features.iter().flat_map(|(_, row)| row.iter().map(|&(t, _)| t)));
+        for (_, row) in &features {
+            for &(_, w) in row {
+                out.extend_from_slice(&quantise(w, scale));
+            }
+        }
+    }
+}
+
+/// Reads one stage's transitions and feature weights.
+fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<Stage, ModelError> {
+    let mut weights = |count: usize, what: &'static str| -> Result<Vec<f32>, ModelError> {
+        let raw = r.take(count * 2, what)?;
+        Ok(raw.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect())
+    };
+    let pair = weights(n_tags * n_tags, "transitions")?;
+    let start = weights(n_tags, "transitions")?;
+    let end = weights(n_tags, "transitions")?;
+    let transitions = Transitions::new(n_tags, pair, start, end);
+    let n_features = r.u32("feature table")? as usize;
+    let mut keys = Vec::with_capacity(n_features.min(r.bytes.len()));
+    let mut key = 0u32;
+    for i in 0..n_features {
+        let gap = r.varint("feature keys")?;
+        if i > 0 && gap == 0 {
+            return Err(ModelError::Invalid(format!("feature keys out of order at {key:#010x}")));
+        }
+        key = key.checked_add(gap).ok_or_else(|| ModelError::Invalid("feature key beyond 32 bits".into()))?;
+        keys.push(key);
+    }
+    let lens = r.take(n_features, "feature weight counts")?;
+    let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
+    let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
+    let raw_weights = r.take(total_entries * 2, "weights")?;
+    let entry_weights: Vec<f32> =
+        raw_weights.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect();
+    let mut rows = HashMap::with_capacity_and_hasher(n_features, BuildHasherDefault::default());
+    let mut start = 0u32;
+    for (&key, &len) in keys.iter().zip(lens) {
+        let len = u32::from(len);
+        let row_tags = &entry_tags[start as usize..(start + len) as usize];
+        if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
+            return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
+        }
+        rows.insert(key, Row { start, len });
+        start += len;
+    }
+    Ok(Stage { transitions, rows, entry_tags, entry_weights })
 }
 
 impl ModelData {
@@ -376,6 +434,15 @@ fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
     Ok(Lexicon::new(entries))
 }
 
+/// Writes `v` as an unsigned LEB128 varint.
+fn write_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
 fn write_string(out: &mut Vec<u8>, s: &str) {
     let len = u8::try_from(s.len()).expect("names are under 256 bytes");
     out.push(len);
@@ -407,6 +474,21 @@ impl<'a> Reader<'a> {
     fn f32(&mut self, what: &'static str) -> Result<f32, ModelError> {
         Ok(f32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
     }
+    fn varint(&mut self, what: &'static str) -> Result<u32, ModelError> {
+        let mut v = 0u32;
+        for shift in (0..35).step_by(7) {
+            let b = self.u8(what)?;
+            let bits = u32::from(b & 0x7f);
+            if shift == 28 && bits > 0x0f {
+                return Err(ModelError::Invalid(format!("{what}: varint beyond 32 bits")));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(ModelError::Invalid(format!("{what}: varint longer than 5 bytes")))
+    }
     fn string(&mut self, what: &'static str) -> Result<String, ModelError> {
         let len = self.u8(what)? as usize;
         let raw = self.take(len, what)?;
@@ -427,8 +509,7 @@ mod tests {
             name: "tiny".into(),
             types: vec!["PER".into(), "MISC".into()],
             temperature: 2.0,
-            transitions: tr,
-            features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
+            stages: vec![StageData { transitions: tr, features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])] }],
             clusters: vec![("paris".into(), 0b1_0110), ("london".into(), 0b1_0110), ("nato".into(), 0b1_11)],
             gazetteer: vec![("new york".into(), 1), ("georgia".into(), 0), ("georgia".into(), 3)],
         }
@@ -442,15 +523,28 @@ mod tests {
         assert_eq!(m.types(), ["PER", "MISC"]);
         assert_eq!(m.reported_label(0), Some(Label::Per));
         assert_eq!(m.reported_label(1), None);
-        assert_eq!(m.n_features(), 2);
+        assert_eq!(m.stages().len(), 1);
+        let stage = &m.stages()[0];
+        assert_eq!(stage.n_features(), 2);
         let mut out = vec![0.0; m.n_tags()];
-        m.add_emissions(&[7, 9, 12345], &mut out);
+        stage.add_emissions(&[7, 9, 12345], &mut out);
         assert!((out[0] - 1.0).abs() < 1e-3 && (out[4] + 2.0).abs() < 1e-3 && (out[8] - 0.75).abs() < 1e-3);
-        assert!((m.transitions().pair[1] - 0.5).abs() < 1e-3);
+        assert!((stage.transitions().pair[1] - 0.5).abs() < 1e-3);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
         assert_eq!(m.lexicon().len(), 3);
         assert_eq!(m.gazetteer().len(), 2);
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        for v in [0u32, 1, 127, 128, 300, 1 << 21, u32::MAX] {
+            let mut out = Vec::new();
+            write_varint(&mut out, v);
+            assert_eq!(Reader { bytes: &out, pos: 0 }.varint("test"), Ok(v));
+        }
+        assert!(Reader { bytes: &[0xff; 6], pos: 0 }.varint("test").is_err());
+        assert_eq!(Reader { bytes: &[0x80], pos: 0 }.varint("test"), Err(ModelError::Truncated("test")));
     }
 
     #[test]

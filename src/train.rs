@@ -1,23 +1,31 @@
-//! Training: an averaged structured perceptron over BILOU tags (Collins 2002).
+//! Training: an averaged structured perceptron over BILOU tags (Collins 2002), in two stages.
 //!
 //! Why this learner: it trains in seconds per epoch on two cores, needs no hyper-parameter but
 //! the epoch count (chosen on dev), produces sparse weights that prune and quantise well for a
 //! small download, and, decoded with Viterbi over the same features, reaches the accuracy of a
 //! linear-chain CRF on CoNLL-2003 (Ratinov & Roth 2009 train their Illinois tagger the same
-//! way). Training is deterministic: the only randomness is the sentence order, drawn from a
-//! seeded generator.
+//! way).
+//!
+//! Stage 1 labels sentences from local features. Stage 2 adds document-level features computed
+//! from stage 1's labels ([`crate::features::document_features`]). Stage 2 must learn how far
+//! stage 1 can be trusted on text stage 1 has *not* seen, so its training labels come from
+//! jackknifing: the training documents are cut into folds, and each fold is labelled by a
+//! stage-1 model trained on the other folds.
+//!
+//! Training is deterministic: the only randomness is the sentence order, drawn from a seeded
+//! generator.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::Extractor;
-use crate::conll::{Document, LaidOut, Layout, lay_out};
+use crate::conll::{Document, LaidOut, Layout, Recase, lay_out, recase};
 use crate::decode::{Transitions, tag_marginals, viterbi};
 use crate::eval::evaluate;
-use crate::features::{FEATURES_PER_TOKEN, describe_tokens, sentence_features};
+use crate::features::{DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features};
 use crate::gazetteer::Gazetteer;
 use crate::lexicon::{Lexicon, Path};
-use crate::model::{Model, ModelData};
+use crate::model::{Model, ModelData, StageData};
 use crate::tags::{Tag, from_spans, tag_count};
 
 /// Entity types the model is trained on, in tag order. MISC is learned (so that its entities
@@ -36,7 +44,7 @@ pub struct Resources {
 /// Training settings.
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
-    /// Passes over the training set; the best epoch on dev is kept.
+    /// Passes over the training set per stage; the best epoch on dev is kept.
     pub epochs: usize,
     /// Seed of the sentence-order shuffle.
     pub seed: u64,
@@ -44,30 +52,190 @@ pub struct TrainConfig {
     pub min_count: u32,
     /// The model's name.
     pub name: String,
+    /// Add lower-cased and upper-cased copies of a third of the training documents each, so
+    /// that text typed in lower case or written in capitals still works.
+    pub augment_case: bool,
+    /// Train the document-level second stage.
+    pub document_stage: bool,
+    /// Jackknife folds for the second stage's training labels.
+    pub folds: usize,
+    /// Averaged weights smaller than this in magnitude are dropped: most features end with a
+    /// few tiny weights that cost bytes and change no decision.
+    pub prune: f32,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { epochs: 12, seed: 1, min_count: 1, name: "conll-en".into() }
+        TrainConfig {
+            epochs: 12,
+            seed: 1,
+            min_count: 1,
+            name: "conll-en".into(),
+            augment_case: true,
+            document_stage: true,
+            folds: 5,
+            prune: 0.5,
+        }
     }
 }
 
 /// What one epoch achieved.
 #[derive(Clone, Debug)]
 pub struct EpochReport {
+    /// 1 or 2.
+    pub stage: usize,
     /// 1-based epoch number.
     pub epoch: usize,
     /// Training sentences whose predicted tags differed from gold.
     pub mistakes: usize,
-    /// Dev micro F1 on PER/LOC/ORG.
+    /// Dev micro F1 on PER/LOC/ORG of the model up to this stage.
     pub dev_f1: f64,
 }
 
-/// One training sentence: feature indices per token (`u32::MAX` for dropped features) and gold
-/// tags.
+/// A training document laid out, described, and remembered by the corpus document it came from
+/// (its case-augmented copies share their origin, and so their jackknife fold).
+struct PreparedDoc {
+    origin: usize,
+    laid: LaidOut,
+    infos: Vec<TokenInfo>,
+}
+
+/// One training sentence: `stride` feature keys per token and gold tags.
 struct Example {
-    features: Vec<u32>,
+    keys: Vec<u32>,
     gold: Vec<Tag>,
+}
+
+/// Trains a model on `train`, choosing each stage's epoch by micro F1 on `dev`; `on_epoch` sees
+/// each epoch's figures as they come.
+pub fn train(
+    train: &[Document],
+    dev: &[Document],
+    resources: &Resources,
+    config: &TrainConfig,
+    mut on_epoch: impl FnMut(&EpochReport),
+) -> ModelData {
+    let types: Vec<String> = TYPES.map(String::from).to_vec();
+    let n_tags = tag_count(types.len());
+    let lexicon = Lexicon::new(resources.clusters.iter().map(|(w, p)| (w.as_str(), *p)));
+    let gazetteer = Gazetteer::new(resources.gazetteer.iter().map(|(p, c)| (p.as_str(), *c as usize)));
+    let docs = prepare(train, config.augment_case, &lexicon, &gazetteer);
+    let model_with = |stages: Vec<StageData>| ModelData {
+        name: config.name.clone(),
+        types: types.clone(),
+        temperature: 1.0,
+        stages,
+        clusters: resources.clusters.clone(),
+        gazetteer: resources.gazetteer.clone(),
+    };
+    let dev_f1 = |data: &ModelData| evaluate(&load(data), dev, Layout::Gold).0.micro().f1();
+
+    let stage_one_examples: Vec<(usize, Example)> = docs
+        .iter()
+        .enumerate()
+        .flat_map(|(d, doc)| doc.laid.sentences.iter().map(move |r| (d, r.clone())))
+        .map(|(d, range)| (d, Example { keys: base_keys(&docs[d], &range), gold: gold_tags(&docs[d].laid, &range, &types) }))
+        .collect();
+    let all: Vec<&Example> = stage_one_examples.iter().map(|(_, e)| e).collect();
+    let mut score_one = |epoch, mistakes, stage: &StageData| {
+        let f1 = dev_f1(&model_with(vec![stage.clone()]));
+        on_epoch(&EpochReport { stage: 1, epoch, mistakes, dev_f1: f1 });
+        f1
+    };
+    let (stage_one, best_epoch) = fit(&all, FEATURES_PER_TOKEN, n_tags, config, config.epochs, Some(&mut score_one));
+    if !config.document_stage {
+        let mut data = model_with(vec![stage_one]);
+        data.temperature = calibrate_temperature(&data, dev);
+        return data;
+    }
+
+    // Stage-1 labels of every training document, each from a model that never saw it.
+    let mut doc_tags: Vec<Vec<Tag>> = docs.iter().map(|d| vec![0; d.laid.tokens.len()]).collect();
+    for fold in 0..config.folds {
+        let in_fold = |d: usize| docs[d].origin % config.folds == fold;
+        let rest: Vec<&Example> = stage_one_examples.iter().filter(|(d, _)| !in_fold(*d)).map(|(_, e)| e).collect();
+        let (stage, _) = fit(&rest, FEATURES_PER_TOKEN, n_tags, config, best_epoch, None);
+        let extractor = load(&model_with(vec![stage]));
+        for (d, doc) in docs.iter().enumerate().filter(|(d, _)| in_fold(*d)) {
+            let laid = &doc.laid;
+            extractor.label(&laid.text, &laid.tokens, &laid.sentences, |range, _, tags| {
+                doc_tags[d][range.clone()].copy_from_slice(tags);
+            });
+        }
+    }
+    drop(stage_one_examples);
+
+    let stride = FEATURES_PER_TOKEN + DOC_FEATURES_PER_TOKEN;
+    let mut stage_two_examples = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        let mut doc_keys = Vec::new();
+        document_features(&doc.infos, &doc_tags[d], types.len(), &mut doc_keys);
+        for range in &doc.laid.sentences {
+            let base = base_keys(doc, range);
+            let mut keys = Vec::with_capacity(range.len() * stride);
+            for (t, row) in base.chunks_exact(FEATURES_PER_TOKEN).enumerate() {
+                keys.extend_from_slice(row);
+                let at = (range.start + t) * DOC_FEATURES_PER_TOKEN;
+                keys.extend_from_slice(&doc_keys[at..at + DOC_FEATURES_PER_TOKEN]);
+            }
+            stage_two_examples.push(Example { keys, gold: gold_tags(&doc.laid, range, &types) });
+        }
+    }
+    let all: Vec<&Example> = stage_two_examples.iter().collect();
+    let mut score_two = |epoch, mistakes, stage: &StageData| {
+        let f1 = dev_f1(&model_with(vec![stage_one.clone(), stage.clone()]));
+        on_epoch(&EpochReport { stage: 2, epoch, mistakes, dev_f1: f1 });
+        f1
+    };
+    let (stage_two, _) = fit(&all, stride, n_tags, config, config.epochs, Some(&mut score_two));
+    let mut data = model_with(vec![stage_one, stage_two]);
+    data.temperature = calibrate_temperature(&data, dev);
+    data
+}
+
+fn load(data: &ModelData) -> Extractor {
+    Extractor::new(Model::from_bytes(&data.to_bytes()).expect("a freshly written model loads"))
+}
+
+/// Lays out and describes the training documents, with case-augmented copies if asked.
+fn prepare(train: &[Document], augment_case: bool, lexicon: &Lexicon, gazetteer: &Gazetteer) -> Vec<PreparedDoc> {
+    let mut sources: Vec<(usize, Document)> = train.iter().cloned().enumerate().collect();
+    if augment_case {
+        for (i, doc) in train.iter().enumerate() {
+            let case = match i % 3 {
+                1 => Recase::Lower,
+                2 => Recase::Upper,
+                _ => continue,
+            };
+            sources.push((i, recase(std::slice::from_ref(doc), case).remove(0)));
+        }
+    }
+    sources
+        .into_iter()
+        .map(|(origin, doc)| {
+            let laid = lay_out(&doc, Layout::Gold);
+            let mut infos = Vec::new();
+            describe_tokens(&laid.text, &laid.tokens, lexicon, gazetteer, &mut infos);
+            PreparedDoc { origin, laid, infos }
+        })
+        .collect()
+}
+
+fn base_keys(doc: &PreparedDoc, range: &Range<usize>) -> Vec<u32> {
+    let mut keys = Vec::with_capacity(range.len() * FEATURES_PER_TOKEN);
+    sentence_features(&doc.infos[range.clone()], &mut keys);
+    keys
+}
+
+/// The gold BILOU tags of the sentence `range` of a laid-out document.
+fn gold_tags(laid: &LaidOut, range: &Range<usize>, types: &[String]) -> Vec<Tag> {
+    let spans: Vec<(usize, usize, usize)> = laid
+        .token_entities
+        .iter()
+        .filter(|(s, _, _)| range.contains(s))
+        .filter_map(|(s, e, ty)| types.iter().position(|t| t == ty).map(|ti| (s - range.start, e - range.start, ti)))
+        .collect();
+    from_spans(range.len(), &spans)
 }
 
 /// Weights with the running sums needed for averaging.
@@ -90,24 +258,34 @@ impl Averaged {
     }
 }
 
-/// Trains a model on `train`, choosing the epoch by micro F1 on `dev`; `on_epoch` sees each
-/// epoch's figures as they come.
-/// The knowledge sources in `resources` go into the model and its features.
-pub fn train(
-    train: &[Document],
-    dev: &[Document],
-    resources: &Resources,
-    config: &TrainConfig,
-    mut on_epoch: impl FnMut(&EpochReport),
-) -> ModelData {
-    let types: Vec<String> = TYPES.map(String::from).to_vec();
-    let n_tags = tag_count(types.len());
-    let lexicon = Lexicon::new(resources.clusters.iter().map(|(w, p)| (w.as_str(), *p)));
-    let gazetteer = Gazetteer::new(resources.gazetteer.iter().map(|(p, c)| (p.as_str(), *c as usize)));
-    let (examples, feature_keys) = prepare(train, &types, &lexicon, &gazetteer, config.min_count);
-    let n_features = feature_keys.len();
+/// Scores a stage after an epoch: `(epoch, mistakes, averaged stage) -> dev F1`.
+type EpochScorer<'a> = &'a mut dyn FnMut(usize, usize, &StageData) -> f64;
 
-    let mut weights = Averaged::zeros(n_features * n_tags);
+/// Runs the perceptron for `epochs` passes over `examples` (`stride` keys per token). With a
+/// scorer, the best-scoring epoch is returned with its number; without, the last epoch.
+fn fit(
+    examples: &[&Example],
+    stride: usize,
+    n_tags: usize,
+    config: &TrainConfig,
+    epochs: usize,
+    mut score: Option<EpochScorer<'_>>,
+) -> (StageData, usize) {
+    let mut counts: HashMap<u32, u32> = HashMap::new();
+    for ex in examples {
+        for &k in &ex.keys {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let mut feature_keys: Vec<u32> =
+        counts.into_iter().filter(|&(_, c)| c >= config.min_count).map(|(k, _)| k).collect();
+    feature_keys.sort_unstable();
+    let index: HashMap<u32, u32> = feature_keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+    let indexed: Vec<Vec<u32>> =
+        examples.iter().map(|ex| ex.keys.iter().map(|k| index.get(k).copied().unwrap_or(u32::MAX)).collect()).collect();
+    drop(index);
+
+    let mut weights = Averaged::zeros(feature_keys.len() * n_tags);
     let mut pair = Averaged::zeros(n_tags * n_tags);
     let mut start = Averaged::zeros(n_tags);
     let mut end = Averaged::zeros(n_tags);
@@ -117,23 +295,21 @@ pub fn train(
     let mut step = 1.0f32;
     let mut em = Vec::new();
     let mut predicted = Vec::new();
-    let mut best: Option<(f64, ModelData)> = None;
+    let mut best: Option<(f64, StageData, usize)> = None;
 
-    for epoch in 1..=config.epochs {
+    for epoch in 1..=epochs {
         rng.shuffle(&mut order);
         let mut mistakes = 0;
         for &i in &order {
-            let ex = &examples[i];
-            let len = ex.gold.len();
+            let (features, gold) = (&indexed[i], &examples[i].gold);
+            let len = gold.len();
             em.clear();
             em.resize(len * n_tags, 0.0);
             for (t, row) in em.chunks_exact_mut(n_tags).enumerate() {
-                for &f in &ex.features[t * FEATURES_PER_TOKEN..(t + 1) * FEATURES_PER_TOKEN] {
-                    if f != u32::MAX {
-                        let base = f as usize * n_tags;
-                        for (r, w) in row.iter_mut().zip(&weights.w[base..base + n_tags]) {
-                            *r += w;
-                        }
+                for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
+                    let base = f as usize * n_tags;
+                    for (r, w) in row.iter_mut().zip(&weights.w[base..base + n_tags]) {
+                        *r += w;
                     }
                 }
             }
@@ -141,147 +317,76 @@ pub fn train(
             transitions.start.copy_from_slice(&start.w);
             transitions.end.copy_from_slice(&end.w);
             viterbi(&em, &transitions, &mut predicted);
-            if predicted != ex.gold {
+            if predicted != *gold {
                 mistakes += 1;
                 for t in 0..len {
-                    let (g, p) = (ex.gold[t], predicted[t]);
+                    let (g, p) = (gold[t], predicted[t]);
                     if g != p {
-                        for &f in &ex.features[t * FEATURES_PER_TOKEN..(t + 1) * FEATURES_PER_TOKEN] {
-                            if f != u32::MAX {
-                                weights.update(f as usize * n_tags + g, 1.0, step);
-                                weights.update(f as usize * n_tags + p, -1.0, step);
-                            }
+                        for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
+                            weights.update(f as usize * n_tags + g, 1.0, step);
+                            weights.update(f as usize * n_tags + p, -1.0, step);
                         }
                     }
-                    if t > 0 && (ex.gold[t - 1], g) != (predicted[t - 1], p) {
-                        pair.update(ex.gold[t - 1] * n_tags + g, 1.0, step);
+                    if t > 0 && (gold[t - 1], g) != (predicted[t - 1], p) {
+                        pair.update(gold[t - 1] * n_tags + g, 1.0, step);
                         pair.update(predicted[t - 1] * n_tags + p, -1.0, step);
                     }
                 }
-                if ex.gold[0] != predicted[0] {
-                    start.update(ex.gold[0], 1.0, step);
+                if gold[0] != predicted[0] {
+                    start.update(gold[0], 1.0, step);
                     start.update(predicted[0], -1.0, step);
                 }
-                if ex.gold[len - 1] != predicted[len - 1] {
-                    end.update(ex.gold[len - 1], 1.0, step);
+                if gold[len - 1] != predicted[len - 1] {
+                    end.update(gold[len - 1], 1.0, step);
                     end.update(predicted[len - 1], -1.0, step);
                 }
             }
             step += 1.0;
         }
-        let avg_transitions = Transitions::new(n_tags, pair.average(step), start.average(step), end.average(step));
-        let mut data = to_model_data(config, &types, avg_transitions, &feature_keys, &weights.average(step), n_tags);
-        data.clusters = resources.clusters.clone();
-        data.gazetteer = resources.gazetteer.clone();
-        let extractor = Extractor::new(Model::from_bytes(&data.to_bytes()).expect("a freshly written model loads"));
-        let dev_f1 = evaluate(&extractor, dev, Layout::Gold).0.micro().f1();
-        on_epoch(&EpochReport { epoch, mistakes, dev_f1 });
-        if best.as_ref().is_none_or(|(f1, _)| dev_f1 > *f1) {
-            best = Some((dev_f1, data));
+        if score.is_none() && epoch < epochs {
+            continue;
+        }
+        let stage = StageData {
+            transitions: Transitions::new(n_tags, pair.average(step), start.average(step), end.average(step)),
+            features: sparse_rows(&feature_keys, &weights.average(step), n_tags, config.prune),
+        };
+        let f1 = score.as_mut().map_or(0.0, |score| score(epoch, mistakes, &stage));
+        if best.as_ref().is_none_or(|(b, _, _)| f1 > *b) {
+            best = Some((f1, stage, epoch));
         }
     }
-    let (_, mut data) = best.expect("at least one epoch");
-    data.temperature = calibrate_temperature(&data, dev);
-    data
+    let (_, stage, epoch) = best.expect("at least one epoch");
+    (stage, epoch)
 }
 
-/// Lays out the training documents, collects feature keys seen at least `min_count` times, and
-/// turns every sentence into feature indices and gold tags.
-fn prepare(
-    docs: &[Document],
-    types: &[String],
-    lexicon: &Lexicon,
-    gazetteer: &Gazetteer,
-    min_count: u32,
-) -> (Vec<Example>, Vec<u32>) {
-    let mut sentences: Vec<(Vec<u32>, Vec<Tag>)> = Vec::new();
-    let mut infos = Vec::new();
-    for doc in docs {
-        let laid = lay_out(doc, Layout::Gold);
-        describe_tokens(&laid.text, &laid.tokens, lexicon, gazetteer, &mut infos);
-        for range in &laid.sentences {
-            let mut keys = Vec::new();
-            sentence_features(&infos[range.clone()], &mut keys);
-            sentences.push((keys, gold_tags(&laid, range, types)));
-        }
-    }
-    let mut counts: HashMap<u32, u32> = HashMap::new();
-    for (keys, _) in &sentences {
-        for &k in keys {
-            *counts.entry(k).or_default() += 1;
-        }
-    }
-    let mut kept: Vec<u32> = counts.into_iter().filter(|&(_, c)| c >= min_count).map(|(k, _)| k).collect();
-    kept.sort_unstable();
-    let index: HashMap<u32, u32> = kept.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
-    let examples = sentences
-        .into_iter()
-        .map(|(keys, gold)| Example {
-            features: keys.iter().map(|k| index.get(k).copied().unwrap_or(u32::MAX)).collect(),
-            gold,
-        })
-        .collect();
-    (examples, kept)
-}
-
-/// The gold BILOU tags of the sentence `range` of a laid-out document.
-fn gold_tags(laid: &LaidOut, range: &Range<usize>, types: &[String]) -> Vec<Tag> {
-    let spans: Vec<(usize, usize, usize)> = laid
-        .token_entities
-        .iter()
-        .filter(|(s, _, _)| range.contains(s))
-        .filter_map(|(s, e, ty)| types.iter().position(|t| t == ty).map(|ti| (s - range.start, e - range.start, ti)))
-        .collect();
-    from_spans(range.len(), &spans)
-}
-
-fn to_model_data(
-    config: &TrainConfig,
-    types: &[String],
-    transitions: Transitions,
-    feature_keys: &[u32],
-    weights: &[f32],
-    n_tags: usize,
-) -> ModelData {
-    let features = feature_keys
+/// Averaged weights as sparse rows, dropping those smaller than `prune` in magnitude.
+fn sparse_rows(feature_keys: &[u32], weights: &[f32], n_tags: usize, prune: f32) -> Vec<(u32, Vec<(u8, f32)>)> {
+    feature_keys
         .iter()
         .zip(weights.chunks_exact(n_tags))
-        .map(|(&k, row)| {
-            let entries = row.iter().enumerate().filter(|(_, w)| w.abs() > 1e-3).map(|(t, &w)| (t as u8, w)).collect();
-            (k, entries)
-        })
+        .map(|(&k, row)| (k, row.iter().enumerate().filter(|(_, w)| w.abs() >= prune).map(|(t, &w)| (t as u8, w)).collect()))
         .filter(|(_, entries): &(u32, Vec<(u8, f32)>)| !entries.is_empty())
-        .collect();
-    ModelData { name: config.name.clone(), types: types.to_vec(), temperature: 1.0, transitions, features, clusters: Vec::new(), gazetteer: Vec::new() }
+        .collect()
 }
 
 /// The temperature that makes the model's tag marginals best predict the gold tags of `dev`
 /// (lowest mean negative log-likelihood over a grid), so that reported scores mean something.
 fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
-    let model = Model::from_bytes(&data.to_bytes()).expect("a freshly written model loads");
-    let n_tags = model.n_tags();
-    let types: Vec<String> = data.types.clone();
+    let extractor = load(data);
+    let transitions = extractor.model().stages().last().expect("a stage").transitions().clone();
     let mut cases: Vec<(Vec<f32>, Vec<Tag>)> = Vec::new();
-    let mut infos = Vec::new();
     for doc in dev {
         let laid = lay_out(doc, Layout::Gold);
-        describe_tokens(&laid.text, &laid.tokens, model.lexicon(), model.gazetteer(), &mut infos);
-        for range in &laid.sentences {
-            let mut keys = Vec::new();
-            sentence_features(&infos[range.clone()], &mut keys);
-            let mut em = vec![0.0; range.len() * n_tags];
-            for (row, k) in em.chunks_exact_mut(n_tags).zip(keys.chunks_exact(FEATURES_PER_TOKEN)) {
-                model.add_emissions(k, row);
-            }
-            cases.push((em, gold_tags(&laid, range, &types)));
-        }
+        extractor.label(&laid.text, &laid.tokens, &laid.sentences, |range, em, _| {
+            cases.push((em.to_vec(), gold_tags(&laid, range, &data.types)));
+        });
     }
     let grid = [0.5f32, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0];
     let nll = |t: f32| -> f64 {
         let mut total = 0.0f64;
         let mut n = 0usize;
         for (em, gold) in &cases {
-            for p in tag_marginals(em, model.transitions(), t, gold) {
+            for p in tag_marginals(em, &transitions, t, gold) {
                 total -= f64::from(p.max(1e-9)).ln();
                 n += 1;
             }
@@ -290,4 +395,3 @@ fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
     };
     grid.into_iter().map(|t| (t, nll(t))).min_by(|a, b| a.1.total_cmp(&b.1)).expect("grid is not empty").0
 }
-

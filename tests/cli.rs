@@ -1,6 +1,8 @@
 //! The `nerlight` command line: extract (code-point offsets, JSON lines, errors by line),
 //! eval's report format, and deterministic training.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -1,11 +1,14 @@
 //! Accuracy on CoNLL-2003 and reproducibility of the shipped model. These need the corpora in
 //! `../shared/data` (or `$NERLIGHT_DATA`); where they are absent the tests say so and pass.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::path::PathBuf;
 
 use nerlight::conll::{self, Layout};
 use nerlight::eval::evaluate;
-use nerlight::train::{TrainConfig, parse_brown_paths, train};
+use nerlight::resources::{load_gazetteers, parse_brown_paths};
+use nerlight::train::{Resources, TrainConfig, train};
 use nerlight::{EMBEDDED_MODEL, Extractor};
 
 /// The bar from the foundation issue: micro F1 on PER/LOC/ORG, CoNLL-2003 test.
@@ -43,7 +46,10 @@ fn the_shipped_model_is_rebuilt_bit_for_bit_by_its_training_command() {
     let dev_docs = conll::read(&dir.join("conll2003/dev.txt")).unwrap();
     let clusters_text =
         std::fs::read_to_string(dir.join("clusters/spacy-lookups-data/en_brown_paths.tsv")).unwrap();
-    let clusters = parse_brown_paths(&clusters_text).unwrap();
-    let data = train(&train_docs, &dev_docs, &clusters, &TrainConfig::default(), |_| {});
+    let resources = Resources {
+        clusters: parse_brown_paths(&clusters_text).unwrap(),
+        gazetteer: load_gazetteers(&dir.join("gazetteers")).unwrap(),
+    };
+    let data = train(&train_docs, &dev_docs, &resources, &TrainConfig::default(), |_| {});
     assert!(data.to_bytes() == EMBEDDED_MODEL, "models/conll-en.bin differs from what `nerlight train` builds: retrain it");
 }

@@ -1,5 +1,7 @@
 //! The shipped model file: it loads, and damaged copies of it are refused with clear errors.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use nerlight::model::{FORMAT_VERSION, MAGIC};
 use nerlight::{EMBEDDED_MODEL, Extractor, ModelError};
 
@@ -7,7 +9,9 @@ use nerlight::{EMBEDDED_MODEL, Extractor, ModelError};
 fn the_embedded_model_loads_and_reports_its_labels() {
     let extractor = Extractor::from_bytes(EMBEDDED_MODEL).unwrap();
     assert_eq!(extractor.model().types(), ["PER", "LOC", "ORG", "MISC"]);
-    assert!(extractor.model().n_features() > 10_000);
+    assert_eq!(extractor.model().stages().len(), 2, "sentence stage and document stage");
+    assert!(extractor.model().stages().iter().all(|s| s.n_features() > 10_000));
+    assert!(extractor.model().gazetteer().len() > 10_000);
     assert!(extractor.model().lexicon().len() > 10_000);
     assert!(EMBEDDED_MODEL.starts_with(MAGIC));
     assert_eq!(u16::from_le_bytes([EMBEDDED_MODEL[8], EMBEDDED_MODEL[9]]), FORMAT_VERSION);

@@ -1,5 +1,10 @@
 //! `nerlight`: train, evaluate and run the entity extractor from the command line.
 
+// The CLI is native-only (clap, files, stdin); on wasm32 the binary compiles to an empty stub so
+// that `cargo test --target wasm32-unknown-unknown` can build the package.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +54,15 @@ enum Command {
         /// Drop features seen fewer times than this.
         #[arg(long, default_value_t = TrainConfig::default().min_count)]
         min_count: u32,
+        /// Drop averaged weights smaller than this in magnitude.
+        #[arg(long, default_value_t = TrainConfig::default().prune)]
+        prune: f32,
+        /// Train without lower- and upper-cased copies of training documents.
+        #[arg(long)]
+        no_case_augmentation: bool,
+        /// Train only the sentence-level stage, without document-level features.
+        #[arg(long)]
+        no_document_stage: bool,
     },
     /// Score a model on a CoNLL-format file: entity-level P/R/F1 for PER, LOC, ORG.
     Eval {
@@ -135,7 +149,19 @@ fn read_corpus(path: &Path) -> Result<Vec<conll::Document>, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Train { train: train_path, dev, out, clusters, gazetteers, epochs, seed, min_count } => {
+        Command::Train {
+            train: train_path,
+            dev,
+            out,
+            clusters,
+            gazetteers,
+            epochs,
+            seed,
+            min_count,
+            prune,
+            no_case_augmentation,
+            no_document_stage,
+        } => {
             let started = Instant::now();
             let train_docs = read_corpus(&train_path)?;
             let dev_docs = read_corpus(&dev)?;
@@ -147,10 +173,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let Some(dir) = gazetteers {
                 resources.gazetteer = load_gazetteers(&dir)?;
             }
-            let config = TrainConfig { epochs, seed, min_count, ..TrainConfig::default() };
+            let config = TrainConfig {
+                epochs,
+                seed,
+                min_count,
+                prune,
+                augment_case: !no_case_augmentation,
+                document_stage: !no_document_stage,
+                ..TrainConfig::default()
+            };
             let data = train(&train_docs, &dev_docs, &resources, &config, |r| {
                 println!(
-                    "epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
+                    "stage {} epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
+                    r.stage,
                     r.epoch,
                     r.mistakes,
                     r.dev_f1,
@@ -163,7 +198,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "wrote {} ({} bytes, {} features, {} cluster words, {} gazetteer entries, temperature {}) in {:.0} s",
                 out.display(),
                 bytes.len(),
-                data.features.len(),
+                data.stages.iter().map(|s| s.features.len()).sum::<usize>(),
                 data.clusters.len(),
                 data.gazetteer.len(),
                 data.temperature,
