@@ -30,8 +30,7 @@ impl Transitions {
         assert_eq!(pair.len(), n_tags * n_tags, "pair table must be n_tags × n_tags");
         assert_eq!(start.len(), n_tags, "start table must have n_tags entries");
         assert_eq!(end.len(), n_tags, "end table must have n_tags entries");
-        let allowed_prev =
-            (0..n_tags).map(|next| (0..n_tags).filter(|&p| can_follow(p, next)).collect()).collect();
+        let allowed_prev = (0..n_tags).map(|next| (0..n_tags).filter(|&p| can_follow(p, next)).collect()).collect();
         Transitions { n_tags, pair, start, end, allowed_prev }
     }
 
@@ -108,9 +107,7 @@ pub fn tag_marginals(em: &[f32], tr: &Transitions, temperature: f32, tags: &[Tag
     }
     for t in 1..len {
         for y in 0..n {
-            let s = log_sum_exp(
-                tr.allowed_prev[y].iter().map(|&p| alpha[(t - 1) * n + p] + tr.pair[p * n + y] * k),
-            );
+            let s = log_sum_exp(tr.allowed_prev[y].iter().map(|&p| alpha[(t - 1) * n + p] + tr.pair[p * n + y] * k));
             alpha[t * n + y] = s + em[t * n + y] * k;
         }
     }
@@ -119,16 +116,15 @@ pub fn tag_marginals(em: &[f32], tr: &Transitions, temperature: f32, tags: &[Tag
     }
     for t in (0..len - 1).rev() {
         for p in 0..n {
-            beta[t * n + p] = log_sum_exp((0..n).filter(|&y| can_follow(p, y)).map(|y| {
-                tr.pair[p * n + y] * k + em[(t + 1) * n + y] * k + beta[(t + 1) * n + y]
-            }));
+            beta[t * n + p] = log_sum_exp(
+                (0..n)
+                    .filter(|&y| can_follow(p, y))
+                    .map(|y| tr.pair[p * n + y] * k + em[(t + 1) * n + y] * k + beta[(t + 1) * n + y]),
+            );
         }
     }
     let log_z = log_sum_exp((0..n).map(|y| alpha[y] + beta[y]));
-    tags.iter()
-        .enumerate()
-        .map(|(t, &y)| (alpha[t * n + y] + beta[t * n + y] - log_z).exp().clamp(0.0, 1.0))
-        .collect()
+    tags.iter().enumerate().map(|(t, &y)| (alpha[t * n + y] + beta[t * n + y] - log_z).exp().clamp(0.0, 1.0)).collect()
 }
 
 #[cfg(test)]

@@ -73,7 +73,8 @@ impl Scores {
     /// The report `nerlight eval` prints: a row per label, then the micro F1 line last.
     pub fn report(&self) -> String {
         let mut out = String::new();
-        writeln!(out, "{:<6}{:>10}{:>10}{:>10}{:>8}{:>8}{:>8}", "type", "precision", "recall", "F1", "tp", "fp", "fn").unwrap();
+        writeln!(out, "{:<6}{:>10}{:>10}{:>10}{:>8}{:>8}{:>8}", "type", "precision", "recall", "F1", "tp", "fp", "fn")
+            .unwrap();
         let rows = Label::ALL.iter().map(|l| l.as_str()).zip(self.per_label).chain([("micro", self.micro())]);
         for (name, c) in rows {
             writeln!(
@@ -117,11 +118,8 @@ pub fn evaluate(extractor: &Extractor, docs: &[Document], layout: Layout) -> (Sc
         .into_iter()
         .map(|e| (e.start, e.end, e.label))
         .collect();
-        let gold: Vec<(usize, usize, Label)> = laid
-            .entities
-            .iter()
-            .filter_map(|(s, e, ty)| Label::from_name(ty).map(|l| (*s, *e, l)))
-            .collect();
+        let gold: Vec<(usize, usize, Label)> =
+            laid.entities.iter().filter_map(|(s, e, ty)| Label::from_name(ty).map(|l| (*s, *e, l))).collect();
         scores.add_document(&gold, &predicted);
         let text_of = |&(s, e, l): &(usize, usize, Label)| (laid.text[s..e].to_string(), l);
         let doc_errors = DocumentErrors {

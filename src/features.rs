@@ -9,8 +9,8 @@
 //! Brown cluster at several granularities ([`crate::lexicon`]) for words unseen in training,
 //! and its place in gazetteer matches ([`crate::gazetteer`]), conjoined with its letter case.
 
-use crate::hash::{TextHasher, feature_key};
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
+use crate::hash::{TextHasher, feature_key};
 use crate::lexicon::{Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
 use crate::tags::{Tag, split, tag_count};
@@ -102,8 +102,8 @@ impl TokenInfo {
             }
         }
         let lower = lower.finish();
-        for k in word.chars().count()..MAX_AFFIX {
-            prefixes[k] = lower;
+        for prefix in prefixes.iter_mut().skip(word.chars().count()) {
+            *prefix = lower;
         }
         let mut suffixes = [lower; MAX_AFFIX];
         for (k, (i, _)) in word.char_indices().rev().take(MAX_AFFIX).enumerate() {
@@ -167,7 +167,13 @@ fn sentence_case(infos: &[TokenInfo]) -> SentenceCase {
 
 /// Describes every token of `text` into `out` (cleared first), with its clusters from
 /// `lexicon` and its name-list matches from `gazetteer`.
-pub fn describe_tokens(text: &str, tokens: &[Token], lexicon: &Lexicon, gazetteer: &Gazetteer, out: &mut Vec<TokenInfo>) {
+pub fn describe_tokens(
+    text: &str,
+    tokens: &[Token],
+    lexicon: &Lexicon,
+    gazetteer: &Gazetteer,
+    out: &mut Vec<TokenInfo>,
+) {
     out.clear();
     out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
     let mut matches = Vec::new();
@@ -181,18 +187,10 @@ pub fn describe_tokens(text: &str, tokens: &[Token], lexicon: &Lexicon, gazettee
 pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
     let sentence = sentence_case(infos) as u64;
     let lower = |i: isize| -> u64 {
-        if i < 0 {
-            BOUNDARY_BEFORE
-        } else {
-            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.lower)
-        }
+        if i < 0 { BOUNDARY_BEFORE } else { infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.lower) }
     };
     let shape = |i: isize| -> u64 {
-        if i < 0 {
-            BOUNDARY_BEFORE
-        } else {
-            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.shape)
-        }
+        if i < 0 { BOUNDARY_BEFORE } else { infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.shape) }
     };
     let cluster = |i: isize, k: usize| -> u64 {
         if i < 0 {
@@ -205,7 +203,9 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
         if i < 0 {
             BOUNDARY_BEFORE
         } else {
-            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
+            infos
+                .get(i as usize)
+                .map_or(BOUNDARY_AFTER, |t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
         }
     };
     for (n, t) in infos.iter().enumerate() {
@@ -288,11 +288,7 @@ pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
         w.per_tag[tag] += 1;
     }
     let tag_at = |i: isize| -> u64 {
-        if i < 0 {
-            BOUNDARY_BEFORE
-        } else {
-            tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64)
-        }
+        if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
     };
     let mut per_type = vec![0u32; n_types];
     for (n, (info, &tag)) in infos.iter().zip(tags).enumerate() {

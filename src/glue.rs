@@ -11,9 +11,35 @@ use crate::tokenize::Token;
 
 /// Frequent words that follow a name in news text; a glued word must end in one of them.
 const TRAILING_WORDS: &[&str] = &[
-    "said", "says", "told", "added", "and", "the", "was", "were", "has", "had", "have", "who",
-    "which", "that", "would", "will", "are", "for", "with", "from", "also", "after", "before",
-    "when", "while", "but", "announced", "stated", "noted",
+    "said",
+    "says",
+    "told",
+    "added",
+    "and",
+    "the",
+    "was",
+    "were",
+    "has",
+    "had",
+    "have",
+    "who",
+    "which",
+    "that",
+    "would",
+    "will",
+    "are",
+    "for",
+    "with",
+    "from",
+    "also",
+    "after",
+    "before",
+    "when",
+    "while",
+    "but",
+    "announced",
+    "stated",
+    "noted",
 ];
 
 /// The shortest known word kept on the left of a cut.

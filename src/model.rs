@@ -237,7 +237,10 @@ impl ModelData {
     /// Writes the model in the current format version.
     pub fn to_bytes(&self) -> Vec<u8> {
         let n_tags = tag_count(self.types.len());
-        assert!(self.stages.iter().all(|st| st.transitions.n_tags() == n_tags), "transitions must match the entity types");
+        assert!(
+            self.stages.iter().all(|st| st.transitions.n_tags() == n_tags),
+            "transitions must match the entity types"
+        );
         let max = self.stages.iter().flat_map(StageData::weights).fold(0.0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / f32::from(i16::MAX) } else { 1.0 };
 
@@ -276,7 +279,11 @@ impl StageData {
     /// Every weight, transitions first.
     fn weights(&self) -> impl Iterator<Item = f32> + '_ {
         let tr = &self.transitions;
-        tr.pair.iter().chain(&tr.start).chain(&tr.end).copied()
+        tr.pair
+            .iter()
+            .chain(&tr.start)
+            .chain(&tr.end)
+            .copied()
             .chain(self.features.iter().flat_map(|(_, row)| row.iter().map(|&(_, w)| w)))
     }
 
@@ -288,7 +295,9 @@ impl StageData {
         let features: Vec<(u32, Vec<(u8, f32)>)> = self
             .features
             .iter()
-            .map(|(k, row)| (*k, row.iter().copied().filter(|&(_, w)| quantise(w, scale) != [0, 0]).collect::<Vec<_>>()))
+            .map(|(k, row)| {
+                (*k, row.iter().copied().filter(|&(_, w)| quantise(w, scale) != [0, 0]).collect::<Vec<_>>())
+            })
             .filter(|(_, row)| !row.is_empty())
             .collect();
         out.extend_from_slice(&u32::try_from(features.len()).expect("fewer than 2^32 features").to_le_bytes());
@@ -424,7 +433,10 @@ fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
         }
         prev = path;
         for _ in 0..count {
-            let word = words.as_mut().and_then(Iterator::next).ok_or_else(|| ModelError::Invalid("fewer cluster words than counted".into()))?;
+            let word = words
+                .as_mut()
+                .and_then(Iterator::next)
+                .ok_or_else(|| ModelError::Invalid("fewer cluster words than counted".into()))?;
             entries.push((word, path));
         }
     }
@@ -509,7 +521,10 @@ mod tests {
             name: "tiny".into(),
             types: vec!["PER".into(), "MISC".into()],
             temperature: 2.0,
-            stages: vec![StageData { transitions: tr, features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])] }],
+            stages: vec![StageData {
+                transitions: tr,
+                features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
+            }],
             clusters: vec![("paris".into(), 0b1_0110), ("london".into(), 0b1_0110), ("nato".into(), 0b1_11)],
             gazetteer: vec![("new york".into(), 1), ("georgia".into(), 0), ("georgia".into(), 3)],
         }

@@ -58,7 +58,8 @@ mod tests {
     use super::*;
 
     /// (text, byte offsets, UTF-16 offsets, code-point offsets)
-    const CASES: &[(&str, &[usize], &[usize], &[usize])] = &[
+    type Case = (&'static str, &'static [usize], &'static [usize], &'static [usize]);
+    const CASES: &[Case] = &[
         ("abc", &[0, 1, 3], &[0, 1, 3], &[0, 1, 3]),
         ("é NATO", &[0, 3, 7], &[0, 2, 6], &[0, 2, 6]),
         ("😀 NATO", &[0, 5, 9], &[0, 3, 7], &[0, 2, 6]),
@@ -70,7 +71,9 @@ mod tests {
     #[test]
     fn table() {
         for &(text, bytes, utf16, cps) in CASES {
-            for (unit, expected) in [(OffsetUnit::Utf16, utf16), (OffsetUnit::CodePoint, cps), (OffsetUnit::Byte, bytes)] {
+            for (unit, expected) in
+                [(OffsetUnit::Utf16, utf16), (OffsetUnit::CodePoint, cps), (OffsetUnit::Byte, bytes)]
+            {
                 let mut c = OffsetCursor::new(text, unit);
                 let got: Vec<usize> = bytes.iter().map(|&b| c.convert(b)).collect();
                 assert_eq!(got, expected, "{text:?} in {unit:?}");

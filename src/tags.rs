@@ -119,10 +119,10 @@ pub fn spans(tags: &[Tag]) -> Vec<(usize, usize, usize)> {
             Some((ty, Position::Unit)) => out.push((i, i + 1, ty)),
             Some((ty, Position::Begin)) => open = Some((i, ty)),
             Some((ty, Position::Last)) => {
-                if let Some((s, open_ty)) = open.take() {
-                    if open_ty == ty {
-                        out.push((s, i + 1, ty));
-                    }
+                if let Some((s, open_ty)) = open.take()
+                    && open_ty == ty
+                {
+                    out.push((s, i + 1, ty));
                 }
             }
             Some((_, Position::Inside)) => {}

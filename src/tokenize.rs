@@ -27,11 +27,10 @@ impl Token {
 
 /// Words that keep a following period, as in the CoNLL-2003 tokenisation (`Mr.`, `Inc.`).
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "corp", "co", "ltd", "plc", "gen",
-    "gov", "sen", "rep", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon", "pres",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt",
-    "ft", "ave", "blvd", "vs", "etc", "no", "nos", "vol", "dept", "univ", "assn", "bros", "messrs",
-    "mln", "bln", "approx", "est", "fig", "ca",
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "corp", "co", "ltd", "plc", "gen", "gov", "sen", "rep",
+    "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "rev", "hon", "pres", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "ave", "blvd", "vs", "etc", "no", "nos", "vol", "dept",
+    "univ", "assn", "bros", "messrs", "mln", "bln", "approx", "est", "fig", "ca",
 ];
 
 /// Appends the tokens of `text` to `out` (cleared first).
@@ -119,10 +118,10 @@ fn scan_symbol_sequence(text: &str, start: usize) -> usize {
     let first = char_at(text, start);
     let mut end = start + first.len_utf8();
     let is_regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
-    if is_regional(first) {
-        if let Some(c) = next_char(text, end).filter(|&c| is_regional(c)) {
-            end += c.len_utf8();
-        }
+    if is_regional(first)
+        && let Some(c) = next_char(text, end).filter(|&c| is_regional(c))
+    {
+        end += c.len_utf8();
     }
     while let Some(c) = next_char(text, end) {
         if c == '\u{200D}' {
@@ -144,9 +143,8 @@ fn scan_symbol_sequence(text: &str, start: usize) -> usize {
 fn scan_punct_run(text: &str, start: usize, c: char) -> usize {
     let mut end = start + c.len_utf8();
     while let Some(n) = next_char(text, end) {
-        if n == c && matches!(c, '.' | '-' | '!' | '?' | '=' | '*' | '_' | '~' | '#') {
-            end += n.len_utf8();
-        } else if is_joining_mark(n) {
+        let repeats = n == c && matches!(c, '.' | '-' | '!' | '?' | '=' | '*' | '_' | '~' | '#');
+        if repeats || is_joining_mark(n) {
             end += n.len_utf8();
         } else {
             break;
@@ -208,11 +206,7 @@ fn scan_email(text: &str, start: usize) -> Option<usize> {
     }
     let domain = &text[domain_start..j];
     let tld = domain.rsplit('.').next()?;
-    if domain.contains('.') && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Some(j)
-    } else {
-        None
-    }
+    if domain.contains('.') && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()) { Some(j) } else { None }
 }
 
 /// A word: letters and digits joined by in-word hyphens, apostrophes (`O'Neill`), and, between
@@ -240,9 +234,7 @@ fn scan_word(text: &str, start: usize) -> usize {
             '-' | '\u{2010}' | '\u{2011}' => next_is_word,
             '\'' | '’' => {
                 let word = &text[start..end];
-                if matches!(next, Some('s' | 'S'))
-                    && !next_char(text, after + 1).is_some_and(is_word_char)
-                {
+                if matches!(next, Some('s' | 'S')) && !next_char(text, after + 1).is_some_and(is_word_char) {
                     false
                 } else if matches!(next, Some('t' | 'T')) && word.ends_with(['n', 'N']) {
                     if word.len() == 1 {
@@ -288,8 +280,7 @@ fn end_with_abbreviation(text: &str, start: usize, end: usize) -> usize {
     let word = &text[start..end];
     let mut chars = word.chars();
     let is_initial = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase());
-    let is_known = word.len() <= 7
-        && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word));
+    let is_known = word.len() <= 7 && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word));
     if is_initial || is_known { end + 1 } else { end }
 }
 

@@ -22,7 +22,9 @@ use crate::Extractor;
 use crate::conll::{Document, LaidOut, Layout, Recase, lay_out, recase};
 use crate::decode::{Transitions, tag_marginals, viterbi};
 use crate::eval::evaluate;
-use crate::features::{DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features};
+use crate::features::{
+    DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
+};
 use crate::gazetteer::Gazetteer;
 use crate::lexicon::{Lexicon, Path};
 use crate::model::{Model, ModelData, StageData};
@@ -134,7 +136,9 @@ pub fn train(
         .iter()
         .enumerate()
         .flat_map(|(d, doc)| doc.laid.sentences.iter().map(move |r| (d, r.clone())))
-        .map(|(d, range)| (d, Example { keys: base_keys(&docs[d], &range), gold: gold_tags(&docs[d].laid, &range, &types) }))
+        .map(|(d, range)| {
+            (d, Example { keys: base_keys(&docs[d], &range), gold: gold_tags(&docs[d].laid, &range, &types) })
+        })
         .collect();
     let all: Vec<&Example> = stage_one_examples.iter().map(|(_, e)| e).collect();
     let mut score_one = |epoch, mistakes, stage: &StageData| {
@@ -364,7 +368,9 @@ fn sparse_rows(feature_keys: &[u32], weights: &[f32], n_tags: usize, prune: f32)
     feature_keys
         .iter()
         .zip(weights.chunks_exact(n_tags))
-        .map(|(&k, row)| (k, row.iter().enumerate().filter(|(_, w)| w.abs() >= prune).map(|(t, &w)| (t as u8, w)).collect()))
+        .map(|(&k, row)| {
+            (k, row.iter().enumerate().filter(|(_, w)| w.abs() >= prune).map(|(t, &w)| (t as u8, w)).collect())
+        })
         .filter(|(_, entries): &(u32, Vec<(u8, f32)>)| !entries.is_empty())
         .collect()
 }

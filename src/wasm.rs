@@ -30,13 +30,7 @@ pub fn extract(text: &str) -> Result<JsValue, JsError> {
     let out: Vec<JsEntity> = entities
         .iter()
         .zip(spans)
-        .map(|(e, (start, end))| JsEntity {
-            start,
-            end,
-            label: e.label.as_str(),
-            text: e.text,
-            score: e.score,
-        })
+        .map(|(e, (start, end))| JsEntity { start, end, label: e.label.as_str(), text: e.text, score: e.score })
         .collect();
     Ok(serde_wasm_bindgen::to_value(&out)?)
 }

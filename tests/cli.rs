@@ -27,7 +27,8 @@ fn cp_slice(text: &str, start: u64, end: u64) -> String {
     text.chars().skip(start as usize).take((end - start) as usize).collect()
 }
 
-const TRICKY: &str = "👨‍👩‍👧 Zoë said: Jens Stoltenberg met 東京 officials in Bucharest 🇷🇴 with cafe\u{301} owners from NATO.";
+const TRICKY: &str =
+    "👨‍👩‍👧 Zoë said: Jens Stoltenberg met 東京 officials in Bucharest 🇷🇴 with cafe\u{301} owners from NATO.";
 
 #[test]
 fn extract_text_gives_code_point_offsets() {
@@ -44,7 +45,9 @@ fn extract_text_gives_code_point_offsets() {
     let cp_start = |name: &str| TRICKY[..TRICKY.find(name).unwrap()].chars().count() as u64;
     let has = |name: &str, label: &str| {
         entities.iter().any(|e| {
-            e["start"] == cp_start(name) && e["end"] == cp_start(name) + name.chars().count() as u64 && e["label"] == label
+            e["start"] == cp_start(name)
+                && e["end"] == cp_start(name) + name.chars().count() as u64
+                && e["label"] == label
         })
     };
     assert!(has("Jens Stoltenberg", "PER") && has("Bucharest", "LOC") && has("NATO", "ORG"), "{entities:?}");
@@ -97,7 +100,19 @@ fn training_is_deterministic_and_its_model_loads() {
     let paths = [dir.join("a.bin"), dir.join("b.bin")];
     for p in &paths {
         let out = nerlight(
-            &["train", "--train", fixture, "--dev", fixture, "--out", p.to_str().unwrap(), "--epochs", "3", "--min-count", "1"],
+            &[
+                "train",
+                "--train",
+                fixture,
+                "--dev",
+                fixture,
+                "--out",
+                p.to_str().unwrap(),
+                "--epochs",
+                "3",
+                "--min-count",
+                "1",
+            ],
             "",
         );
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -44,12 +44,14 @@ fn the_shipped_model_is_rebuilt_bit_for_bit_by_its_training_command() {
     let Some(dir) = data_dir() else { return };
     let train_docs = conll::read(&dir.join("conll2003/train.txt")).unwrap();
     let dev_docs = conll::read(&dir.join("conll2003/dev.txt")).unwrap();
-    let clusters_text =
-        std::fs::read_to_string(dir.join("clusters/spacy-lookups-data/en_brown_paths.tsv")).unwrap();
+    let clusters_text = std::fs::read_to_string(dir.join("clusters/spacy-lookups-data/en_brown_paths.tsv")).unwrap();
     let resources = Resources {
         clusters: parse_brown_paths(&clusters_text).unwrap(),
         gazetteer: load_gazetteers(&dir.join("gazetteers")).unwrap(),
     };
     let data = train(&train_docs, &dev_docs, &resources, &TrainConfig::default(), |_| {});
-    assert!(data.to_bytes() == EMBEDDED_MODEL, "models/conll-en.bin differs from what `nerlight train` builds: retrain it");
+    assert!(
+        data.to_bytes() == EMBEDDED_MODEL,
+        "models/conll-en.bin differs from what `nerlight train` builds: retrain it"
+    );
 }

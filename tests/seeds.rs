@@ -102,7 +102,11 @@ fn entities_are_sorted_non_overlapping_and_never_edged_by_punctuation() {
         assert!(entities.windows(2).all(|w| w[0].end <= w[1].start), "overlap or disorder");
         for e in &entities {
             assert_eq!(&article[e.start..e.end], e.text);
-            assert!(e.text.starts_with(char::is_alphanumeric) && e.text.ends_with(char::is_alphanumeric), "{:?}", e.text);
+            assert!(
+                e.text.starts_with(char::is_alphanumeric) && e.text.ends_with(char::is_alphanumeric),
+                "{:?}",
+                e.text
+            );
             assert!((0.0..=1.0).contains(&e.score), "{e:?}");
         }
     }

@@ -27,23 +27,15 @@ fn field(obj: &JsValue, name: &str) -> JsValue {
 }
 
 fn index(obj: &JsValue, name: &str) -> u32 {
-    let f = field(obj, name)
-        .as_f64()
-        .unwrap_or_else(|| panic!("`{name}` is not a number"));
-    assert!(
-        f >= 0.0 && f.fract() == 0.0 && f <= u32::MAX as f64,
-        "`{name}` = {f} is not an index"
-    );
+    let f = field(obj, name).as_f64().unwrap_or_else(|| panic!("`{name}` is not a number"));
+    assert!(f >= 0.0 && f.fract() == 0.0 && f <= u32::MAX as f64, "`{name}` = {f} is not an index");
     f as u32
 }
 
 /// Calls the exported `extract` and reads the array it returns.
 fn extract(text: &str) -> Vec<Ent> {
     let value = nerlight::wasm::extract(text).expect("extract threw");
-    assert!(
-        Array::is_array(&value),
-        "extract() must return an Array, got {value:?}"
-    );
+    assert!(Array::is_array(&value), "extract() must return an Array, got {value:?}");
     value
         .unchecked_into::<Array>()
         .iter()
@@ -65,26 +57,12 @@ fn check_all(js: &JsString, ents: &[Ent]) {
     let len = js.length();
     let mut prev_end = 0;
     for e in ents {
-        assert!(
-            matches!(e.label.as_str(), "PER" | "LOC" | "ORG"),
-            "unexpected label {:?} in {e:?}",
-            e.label
-        );
-        assert!(
-            e.start < e.end && e.end <= len,
-            "bad range {e:?} (length {len})"
-        );
-        assert!(
-            e.start >= prev_end,
-            "entities overlap or are unsorted at {e:?}"
-        );
+        assert!(matches!(e.label.as_str(), "PER" | "LOC" | "ORG"), "unexpected label {:?} in {e:?}", e.label);
+        assert!(e.start < e.end && e.end <= len, "bad range {e:?} (length {len})");
+        assert!(e.start >= prev_end, "entities overlap or are unsorted at {e:?}");
         assert!((0.0..=1.0).contains(&e.score), "score out of 0..1 in {e:?}");
         let slice: String = js.slice(e.start, e.end).into();
-        assert_eq!(
-            slice, e.text,
-            "text.slice({}, {}) differs from entity text",
-            e.start, e.end
-        );
+        assert_eq!(slice, e.text, "text.slice({}, {}) differs from entity text", e.start, e.end);
         prev_end = e.end;
     }
 }
@@ -101,8 +79,7 @@ fn assert_found(js: &JsString, ents: &[Ent], needle: &str, label: &str, from: i3
     let end = start + JsString::from(needle).length();
     let want = (start, end, label, needle);
     assert!(
-        ents.iter()
-            .any(|e| (e.start, e.end, e.label.as_str(), e.text.as_str()) == want),
+        ents.iter().any(|e| (e.start, e.end, e.label.as_str(), e.text.as_str()) == want),
         "expected {want:?} among {ents:#?}"
     );
 }
@@ -148,10 +125,8 @@ fn entity_objects_are_plain_objects_with_exactly_the_documented_fields() {
     let arr: Array = value.unchecked_into();
     assert!(arr.length() > 0);
     for o in arr.iter() {
-        let mut keys: Vec<String> = js_sys::Object::keys(o.unchecked_ref::<js_sys::Object>())
-            .iter()
-            .map(|k| k.as_string().unwrap())
-            .collect();
+        let mut keys: Vec<String> =
+            js_sys::Object::keys(o.unchecked_ref::<js_sys::Object>()).iter().map(|k| k.as_string().unwrap()).collect();
         keys.sort();
         assert_eq!(keys, ["end", "label", "score", "start", "text"]);
     }
@@ -177,16 +152,7 @@ fn results_are_deterministic() {
 fn version_names_crate_version_and_model() {
     let v = nerlight::wasm::version();
     let prefix = format!("{} (", env!("CARGO_PKG_VERSION"));
-    assert!(
-        v.starts_with(&prefix),
-        "version() = {v:?}, want it to start with {prefix:?}"
-    );
-    assert!(
-        v.ends_with(')') && v.len() > prefix.len() + 1,
-        "version() = {v:?}: no model name"
-    );
-    assert!(
-        !v.contains("error"),
-        "version() reports a model error: {v:?}"
-    );
+    assert!(v.starts_with(&prefix), "version() = {v:?}, want it to start with {prefix:?}");
+    assert!(v.ends_with(')') && v.len() > prefix.len() + 1, "version() = {v:?}: no model name");
+    assert!(!v.contains("error"), "version() reports a model error: {v:?}");
 }
