@@ -83,48 +83,109 @@ pub fn viterbi(em: &[f32], tr: &Transitions, out: &mut Vec<Tag>) {
     }
 }
 
-fn log_sum_exp(values: impl Iterator<Item = f32> + Clone) -> f32 {
-    let m = values.clone().fold(f32::NEG_INFINITY, f32::max);
-    if m == f32::NEG_INFINITY {
-        return m;
+/// The transition weights of one model at one temperature as multiplicative potentials, the
+/// form forward-backward needs: `exp(weight / temperature)`, zero where a transition is illegal.
+/// Built once per model, so that confidences cost a few exponentials per token, not per
+/// transition.
+#[derive(Clone, Debug)]
+pub struct Potentials {
+    n_tags: usize,
+    inverse_temperature: f32,
+    /// `pair[prev * n_tags + next]`.
+    pair: Vec<f32>,
+    start: Vec<f32>,
+    end: Vec<f32>,
+}
+
+impl Potentials {
+    /// The potentials of `tr` at `temperature`. Each table is scaled so that its largest entry
+    /// is 1 (a constant factor on every path, which the marginals do not see).
+    pub fn new(tr: &Transitions, temperature: f32) -> Potentials {
+        let n = tr.n_tags;
+        let k = 1.0 / temperature;
+        let table = |weights: &[f32], allowed: &dyn Fn(usize) -> bool| -> Vec<f32> {
+            let max =
+                (0..weights.len()).filter(|&i| allowed(i)).map(|i| weights[i] * k).fold(f32::NEG_INFINITY, f32::max);
+            (0..weights.len()).map(|i| if allowed(i) { (weights[i] * k - max).exp() } else { 0.0 }).collect()
+        };
+        Potentials {
+            n_tags: n,
+            inverse_temperature: k,
+            pair: table(&tr.pair, &|i| can_follow(i / n, i % n)),
+            start: table(&tr.start, &|y| can_start(y)),
+            end: table(&tr.end, &|y| can_end(y)),
+        }
     }
-    m + values.map(|x| (x - m).exp()).sum::<f32>().ln()
+}
+
+/// Scales `row` to sum to 1 (left as is if it sums to zero or overflows).
+fn normalise(row: &mut [f32]) {
+    let sum: f32 = row.iter().sum();
+    if sum > 0.0 && sum.is_finite() {
+        let inv = 1.0 / sum;
+        row.iter_mut().for_each(|x| *x *= inv);
+    }
 }
 
 /// The marginal probability of each tag in `tags` at its position, under the distribution
-/// `exp(score / temperature)` over well-formed sequences (forward-backward).
-pub fn tag_marginals(em: &[f32], tr: &Transitions, temperature: f32, tags: &[Tag]) -> Vec<f32> {
-    let n = tr.n_tags;
+/// `exp(score / temperature)` over well-formed sequences: forward-backward in probability space,
+/// each position's vector rescaled to sum to 1 (which the per-position marginals do not see).
+pub fn tag_marginals(em: &[f32], pot: &Potentials, tags: &[Tag]) -> Vec<f32> {
+    let n = pot.n_tags;
     let len = tags.len();
+    let k = pot.inverse_temperature;
+    let mut e = vec![0.0f32; len * n];
+    for (row, scores) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)) {
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for (x, &s) in row.iter_mut().zip(scores) {
+            *x = ((s - max) * k).exp();
+        }
+    }
+    let mut alpha = vec![0.0f32; len * n];
+    let mut beta = vec![0.0f32; len * n];
     if len == 0 {
         return Vec::new();
     }
-    let k = 1.0 / temperature;
-    let mut alpha = vec![f32::NEG_INFINITY; len * n];
-    let mut beta = vec![f32::NEG_INFINITY; len * n];
-    for y in (0..n).filter(|&y| can_start(y)) {
-        alpha[y] = (tr.start[y] + em[y]) * k;
+    for y in 0..n {
+        alpha[y] = pot.start[y] * e[y];
     }
+    normalise(&mut alpha[..n]);
     for t in 1..len {
-        for y in 0..n {
-            let s = log_sum_exp(tr.allowed_prev[y].iter().map(|&p| alpha[(t - 1) * n + p] + tr.pair[p * n + y] * k));
-            alpha[t * n + y] = s + em[t * n + y] * k;
+        let (done, rest) = alpha.split_at_mut(t * n);
+        let prev = &done[(t - 1) * n..];
+        let cur = &mut rest[..n];
+        for (p, &a) in prev.iter().enumerate() {
+            for (c, &w) in cur.iter_mut().zip(&pot.pair[p * n..(p + 1) * n]) {
+                *c += a * w;
+            }
         }
+        for (c, &x) in cur.iter_mut().zip(&e[t * n..(t + 1) * n]) {
+            *c *= x;
+        }
+        normalise(cur);
     }
-    for y in (0..n).filter(|&y| can_end(y)) {
-        beta[(len - 1) * n + y] = tr.end[y] * k;
-    }
+    beta[(len - 1) * n..].copy_from_slice(&pot.end);
+    normalise(&mut beta[(len - 1) * n..]);
+    let mut next = vec![0.0f32; n];
     for t in (0..len - 1).rev() {
-        for p in 0..n {
-            beta[t * n + p] = log_sum_exp(
-                (0..n)
-                    .filter(|&y| can_follow(p, y))
-                    .map(|y| tr.pair[p * n + y] * k + em[(t + 1) * n + y] * k + beta[(t + 1) * n + y]),
-            );
+        let (head, tail) = beta.split_at_mut((t + 1) * n);
+        for (x, (&b, &ex)) in next.iter_mut().zip(tail[..n].iter().zip(&e[(t + 1) * n..(t + 2) * n])) {
+            *x = b * ex;
         }
+        let cur = &mut head[t * n..];
+        for (p, c) in cur.iter_mut().enumerate() {
+            *c = pot.pair[p * n..(p + 1) * n].iter().zip(&next).map(|(&w, &x)| w * x).sum();
+        }
+        normalise(cur);
     }
-    let log_z = log_sum_exp((0..n).map(|y| alpha[y] + beta[y]));
-    tags.iter().enumerate().map(|(t, &y)| (alpha[t * n + y] + beta[t * n + y] - log_z).exp().clamp(0.0, 1.0)).collect()
+    tags.iter()
+        .enumerate()
+        .map(|(t, &y)| {
+            let (a, b) = (&alpha[t * n..(t + 1) * n], &beta[t * n..(t + 1) * n]);
+            let z: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            if z > 0.0 { (a[y] * b[y] / z).clamp(0.0, 1.0) } else { 0.0 }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -164,8 +225,46 @@ mod tests {
         let mut em = vec![0.0; 2 * n];
         em[u] = 6.0;
         let tr = Transitions::zeros(n);
-        let m = tag_marginals(&em, &tr, 1.0, &[u, OUTSIDE]);
+        let m = tag_marginals(&em, &Potentials::new(&tr, 1.0), &[u, OUTSIDE]);
         assert!(m[0] > 0.9 && m[0] <= 1.0, "{m:?}");
         assert!(m[1] > 0.0 && m[1] <= 1.0, "{m:?}");
+    }
+
+    #[test]
+    fn marginals_match_brute_force_enumeration() {
+        // Two types (9 tags), three positions: sum exp(score / T) over every legal sequence.
+        let n = tag_count(2);
+        let em: Vec<f32> = (0..3 * n).map(|i| ((i * 7919) % 13) as f32 * 0.4 - 2.0).collect();
+        let pair: Vec<f32> = (0..n * n).map(|i| ((i * 104729) % 11) as f32 * 0.3 - 1.5).collect();
+        let start: Vec<f32> = (0..n).map(|i| i as f32 * 0.1).collect();
+        let end: Vec<f32> = (0..n).map(|i| 0.5 - i as f32 * 0.1).collect();
+        let tr = Transitions::new(n, pair.clone(), start.clone(), end.clone());
+        let temperature = 2.0;
+        let mut marginal = vec![0.0f64; 3 * n];
+        let mut z = 0.0f64;
+        for a in 0..n {
+            for b in 0..n {
+                for c in 0..n {
+                    if !(can_start(a) && can_follow(a, b) && can_follow(b, c) && can_end(c)) {
+                        continue;
+                    }
+                    let score =
+                        start[a] + em[a] + pair[a * n + b] + em[n + b] + pair[b * n + c] + em[2 * n + c] + end[c];
+                    let p = f64::from(score / temperature).exp();
+                    z += p;
+                    for (t, y) in [a, b, c].into_iter().enumerate() {
+                        marginal[t * n + y] += p;
+                    }
+                }
+            }
+        }
+        let pot = Potentials::new(&tr, temperature);
+        for tags in [[0, 0, 0], [1, 2, 3], [4, 0, 5]] {
+            let got = tag_marginals(&em, &pot, &tags);
+            for (t, &y) in tags.iter().enumerate() {
+                let want = marginal[t * n + y] / z;
+                assert!((f64::from(got[t]) - want).abs() < 1e-4, "position {t} tag {y}: {} vs {want}", got[t]);
+            }
+        }
     }
 }

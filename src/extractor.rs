@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::decode::{tag_marginals, viterbi};
+use crate::decode::{Potentials, tag_marginals, viterbi};
 use crate::error::ModelError;
 use crate::features::{
     DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
@@ -13,6 +13,7 @@ use crate::model::Model;
 use crate::sentence::split_sentences_into;
 use crate::tags::{Label, Position, Tag, spans, split};
 use crate::tokenize::{Token, tokenize_into};
+use crate::weights::Lookup;
 
 /// A person, place or organization found in a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,12 +35,15 @@ pub struct Entity<'a> {
 #[derive(Debug)]
 pub struct Extractor {
     model: Model,
+    /// The final stage's transitions at the model's temperature, for confidences.
+    potentials: Potentials,
 }
 
 impl Extractor {
     /// An extractor serving `model`.
     pub fn new(model: Model) -> Extractor {
-        Extractor { model }
+        let potentials = Potentials::new(model.transitions(model.n_stages() - 1), model.temperature());
+        Extractor { model, potentials }
     }
 
     /// An extractor for the model file `bytes`, validated first.
@@ -66,14 +70,12 @@ impl Extractor {
     /// Evaluation uses this to score the labeller on gold tokenisation.
     pub fn extract_tokens<'a>(&self, text: &'a str, tokens: &[Token], sentences: &[Range<usize>]) -> Vec<Entity<'a>> {
         let mut out = Vec::new();
-        let final_stage = self.model.stages().last().expect("a model has at least one stage");
-        let temperature = self.model.temperature();
         self.label(text, tokens, sentences, |range, em, tags| {
             let found = spans(tags);
             if found.iter().all(|&(_, _, ty)| self.model.reported_label(ty).is_none()) {
                 return;
             }
-            let marginals = tag_marginals(em, final_stage.transitions(), temperature, tags);
+            let marginals = tag_marginals(em, &self.potentials, tags);
             for (first, last, ty) in found {
                 let Some(label) = self.model.reported_label(ty) else { continue };
                 let score = marginals[first..last].iter().copied().fold(1.0f32, f32::min);
@@ -89,6 +91,10 @@ impl Extractor {
     /// Runs every stage of the model over `text` and calls `visit` for each sentence with the
     /// final stage's emission scores (`len × n_tags`) and tags. Evaluation, calibration and
     /// training use it to see what extraction sees.
+    ///
+    /// Each sentence's features are looked up once for every stage: stage 1 decodes from its
+    /// share of the sums at once, and the later stage's share waits in `later` until the
+    /// document-level features, which need stage 1's tags for the whole text, are added to it.
     pub fn label(
         &self,
         text: &str,
@@ -96,41 +102,49 @@ impl Extractor {
         sentences: &[Range<usize>],
         mut visit: impl FnMut(&Range<usize>, &[f32], &[Tag]),
     ) {
-        let n_tags = self.model.n_tags();
+        let model = &self.model;
+        let (n_tags, n_stages, scale) = (model.n_tags(), model.n_stages(), model.scale());
+        let weights = model.weights();
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        describe_tokens(text, tokens, self.model.lexicon(), self.model.gazetteer(), &mut infos);
-        let stages = self.model.stages();
+        describe_tokens(text, tokens, model.lexicon(), model.gazetteer(), &mut infos);
+        let mut lookup = Lookup::default();
         let mut keys = Vec::new();
+        let mut sums = Vec::new();
         let mut em = Vec::new();
         let mut tags = Vec::new();
-        let mut doc_tags: Vec<Tag> = vec![0; tokens.len()];
-        let mut doc_keys = Vec::new();
-        for (s, stage) in stages.iter().enumerate() {
-            let last = s + 1 == stages.len();
-            if s > 0 {
-                doc_keys.clear();
-                document_features(&infos, &doc_tags, self.model.types().len(), &mut doc_keys);
+        let mut later = vec![0i32; if n_stages > 1 { tokens.len() * n_tags } else { 0 }];
+        let mut first_tags: Vec<Tag> = vec![0; if n_stages > 1 { tokens.len() } else { 0 }];
+        let emissions = |range: &Range<usize>, sums: &[i32], em: &mut Vec<f32>| {
+            em.clear();
+            em.extend(sums.iter().map(|&s| s as f32 * scale));
+            forbid_entities_across_glue(text, &tokens[range.clone()], em, n_tags);
+        };
+        for range in sentences {
+            keys.clear();
+            sentence_features(&infos[range.clone()], &mut keys);
+            let block = range.len() * n_tags;
+            sums.clear();
+            sums.resize(n_stages * block, 0);
+            weights.add(&keys, FEATURES_PER_TOKEN, 0, &mut sums, &mut lookup);
+            emissions(range, &sums[..block], &mut em);
+            viterbi(&em, model.transitions(0), &mut tags);
+            if n_stages == 1 {
+                visit(range, &em, &tags);
+            } else {
+                later[range.start * n_tags..range.end * n_tags].copy_from_slice(&sums[block..2 * block]);
+                first_tags[range.clone()].copy_from_slice(&tags);
             }
-            for range in sentences {
-                keys.clear();
-                sentence_features(&infos[range.clone()], &mut keys);
-                em.clear();
-                em.resize(range.len() * n_tags, 0.0);
-                for (t, row) in em.chunks_exact_mut(n_tags).enumerate() {
-                    stage.add_emissions(&keys[t * FEATURES_PER_TOKEN..(t + 1) * FEATURES_PER_TOKEN], row);
-                    if s > 0 {
-                        let d = (range.start + t) * DOC_FEATURES_PER_TOKEN;
-                        stage.add_emissions(&doc_keys[d..d + DOC_FEATURES_PER_TOKEN], row);
-                    }
-                }
-                forbid_entities_across_glue(text, &tokens[range.clone()], &mut em, n_tags);
-                viterbi(&em, stage.transitions(), &mut tags);
-                if last {
-                    visit(range, &em, &tags);
-                } else {
-                    doc_tags[range.clone()].copy_from_slice(&tags);
-                }
-            }
+        }
+        if n_stages == 1 {
+            return;
+        }
+        keys.clear();
+        document_features(&infos, &first_tags, model.types().len(), &mut keys);
+        weights.add(&keys, DOC_FEATURES_PER_TOKEN, 1, &mut later, &mut lookup);
+        for range in sentences {
+            emissions(range, &later[range.start * n_tags..range.end * n_tags], &mut em);
+            viterbi(&em, model.transitions(1), &mut tags);
+            visit(range, &em, &tags);
         }
     }
 }

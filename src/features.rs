@@ -10,12 +10,13 @@
 //! and its place in gazetteer matches ([`crate::gazetteer`]), conjoined with its letter case.
 
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
-use crate::hash::{TextHasher, feature_key};
+use crate::hash::{KeyHasher, TextHasher, feature_key};
 use crate::lexicon::{Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
 use crate::tags::{Tag, split, tag_count};
 use crate::tokenize::Token;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
@@ -176,8 +177,10 @@ pub fn describe_tokens(
 ) {
     out.clear();
     out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
+    // A token's lower-cased hash is the hash of its match form: the gazetteer's key.
+    let words: Vec<u64> = out.iter().map(|t| t.lower).collect();
     let mut matches = Vec::new();
-    gazetteer.annotate(text, tokens, &mut matches);
+    gazetteer.annotate(text, tokens, &words, &mut matches);
     for (info, m) in out.iter_mut().zip(matches) {
         info.gazetteer = m;
     }
@@ -264,13 +267,6 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
     }
 }
 
-/// How often each stage-1 tag was given to one word (lower-cased) across a document.
-#[derive(Clone)]
-struct WordTags {
-    total: u32,
-    per_tag: Vec<u32>,
-}
-
 /// Appends [`DOC_FEATURES_PER_TOKEN`] keys per token of a whole document, given the stage-1 tag
 /// of every token (`n_types` entity types).
 ///
@@ -281,22 +277,31 @@ struct WordTags {
 /// Stoltenberg"'s PER from elsewhere in the article.
 pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<u32>) {
     let n_tags = tag_count(n_types);
-    let mut words: HashMap<u64, WordTags> = HashMap::new();
-    for (info, &tag) in infos.iter().zip(tags) {
-        let w = words.entry(info.lower).or_insert_with(|| WordTags { total: 0, per_tag: vec![0; n_tags] });
-        w.total += 1;
-        w.per_tag[tag] += 1;
-    }
+    // Per distinct word (lower-cased), its row in `counts`: how often each tag was given to it.
+    let mut rows: HashMap<u64, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
+    let mut counts: Vec<u32> = Vec::new();
+    let word_rows: Vec<usize> = infos
+        .iter()
+        .zip(tags)
+        .map(|(info, &tag)| {
+            let row = *rows.entry(info.lower).or_insert_with(|| {
+                counts.resize(counts.len() + n_tags, 0);
+                counts.len() / n_tags - 1
+            });
+            counts[row * n_tags + tag] += 1;
+            row
+        })
+        .collect();
     let tag_at = |i: isize| -> u64 {
         if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
     };
     let mut per_type = vec![0u32; n_types];
-    for (n, (info, &tag)) in infos.iter().zip(tags).enumerate() {
-        let w = &words[&info.lower];
-        let others = w.total - 1;
+    for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&word_rows).enumerate() {
+        let per_tag = &counts[row * n_tags..(row + 1) * n_tags];
+        let others = per_tag.iter().sum::<u32>() - 1;
         per_type.iter_mut().for_each(|c| *c = 0);
         let (mut in_entity, mut common_tag, mut common_count) = (0u32, 0usize, 0u32);
-        for (t, &count) in w.per_tag.iter().enumerate().skip(1) {
+        for (t, &count) in per_tag.iter().enumerate().skip(1) {
             let count = count - u32::from(t == tag);
             if let Some((ty, _)) = split(t) {
                 per_type[ty] += count;

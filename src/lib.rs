@@ -30,6 +30,7 @@ pub mod offsets;
 pub mod sentence;
 pub mod tags;
 pub mod tokenize;
+pub mod weights;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod conll;

@@ -39,16 +39,13 @@
 //! their own kind (keys are hashes, so only their gaps compress), which is what the gzip-served `.wasm` pays for. Weights are quantised to
 //! i16 with one scale; the loss is far below what changes a decision.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
 use crate::gazetteer::{CATEGORIES, Gazetteer};
-use crate::hash::KeyHasher;
 use crate::lexicon::{Lexicon, Path};
-use crate::tags::{Label, Tag, tag_count};
+use crate::tags::{Label, tag_count};
+use crate::weights::{FeatureWeights, StageColumns};
 
 /// The first bytes of every nerlight model file.
 pub const MAGIC: &[u8; 8] = b"NERLIGHT";
@@ -82,46 +79,6 @@ pub struct StageData {
     pub features: Vec<(u32, Vec<(u8, f32)>)>,
 }
 
-/// Where a feature's weights lie in the entry columns.
-#[derive(Clone, Copy, Debug)]
-struct Row {
-    start: u32,
-    len: u32,
-}
-
-/// One labelling stage in serving form: features indexed by key, weights as `f32`.
-#[derive(Debug)]
-pub struct Stage {
-    transitions: Transitions,
-    rows: HashMap<u32, Row, BuildHasherDefault<KeyHasher>>,
-    entry_tags: Vec<u8>,
-    entry_weights: Vec<f32>,
-}
-
-impl Stage {
-    /// The transition weights.
-    pub fn transitions(&self) -> &Transitions {
-        &self.transitions
-    }
-
-    /// The number of features with weights.
-    pub fn n_features(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Adds the weights of the features `keys` to the tag scores `out` (`n_tags` long).
-    pub fn add_emissions(&self, keys: &[u32], out: &mut [f32]) {
-        for key in keys {
-            if let Some(row) = self.rows.get(key) {
-                let range = row.start as usize..(row.start + row.len) as usize;
-                for (&t, &w) in self.entry_tags[range.clone()].iter().zip(&self.entry_weights[range]) {
-                    out[t as Tag] += w;
-                }
-            }
-        }
-    }
-}
-
 /// A model in serving form.
 #[derive(Debug)]
 pub struct Model {
@@ -129,7 +86,9 @@ pub struct Model {
     types: Vec<String>,
     reported: Vec<Option<Label>>,
     temperature: f32,
-    stages: Vec<Stage>,
+    scale: f32,
+    transitions: Vec<Transitions>,
+    weights: FeatureWeights,
     lexicon: Lexicon,
     gazetteer: Gazetteer,
 }
@@ -181,14 +140,19 @@ impl Model {
         if !(1..=2).contains(&n_stages) {
             return Err(ModelError::Invalid(format!("{n_stages} stages")));
         }
-        let stages = (0..n_stages).map(|_| read_stage(&mut r, n_tags, scale)).collect::<Result<Vec<_>, _>>()?;
+        let (transitions, columns): (Vec<Transitions>, Vec<StageColumns>) = (0..n_stages)
+            .map(|_| read_stage(&mut r, n_tags, scale))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
+        let weights = FeatureWeights::new(&columns, n_tags);
         let lexicon = read_lexicon(&mut r)?;
         let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
             return Err(ModelError::Invalid(format!("{} unread bytes before the checksum", r.bytes.len() - r.pos)));
         }
         let reported = types.iter().map(|t| Label::from_name(t)).collect();
-        Ok(Model { name, types, reported, temperature, stages, lexicon, gazetteer })
+        Ok(Model { name, types, reported, temperature, scale, transitions, weights, lexicon, gazetteer })
     }
 
     /// The model's name.
@@ -212,9 +176,24 @@ impl Model {
         tag_count(self.types.len())
     }
 
-    /// The labelling stages, in the order they run.
-    pub fn stages(&self) -> &[Stage] {
-        &self.stages
+    /// The number of labelling stages (1 or 2).
+    pub fn n_stages(&self) -> usize {
+        self.transitions.len()
+    }
+
+    /// The transition weights of stage `s` (0-based).
+    pub fn transitions(&self, s: usize) -> &Transitions {
+        &self.transitions[s]
+    }
+
+    /// The feature weights of every stage, quantised: multiply sums by [`Model::scale`].
+    pub fn weights(&self) -> &FeatureWeights {
+        &self.weights
+    }
+
+    /// The factor that turns quantised weight sums into scores.
+    pub fn scale(&self) -> f32 {
+        self.scale
     }
 
     /// The word clusters.
@@ -316,8 +295,8 @@ impl StageData {
     }
 }
 
-/// Reads one stage's transitions and feature weights.
-fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<Stage, ModelError> {
+/// Reads one stage's transitions and feature-weight columns, validated.
+fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<(Transitions, StageColumns), ModelError> {
     let mut weights = |count: usize, what: &'static str| -> Result<Vec<f32>, ModelError> {
         let raw = r.take(count * 2, what)?;
         Ok(raw.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect())
@@ -337,24 +316,20 @@ fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<Stage, Mo
         key = key.checked_add(gap).ok_or_else(|| ModelError::Invalid("feature key beyond 32 bits".into()))?;
         keys.push(key);
     }
-    let lens = r.take(n_features, "feature weight counts")?;
+    let lens = r.take(n_features, "feature weight counts")?.to_vec();
     let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
-    let entry_tags = r.take(total_entries, "weight tags")?.to_vec();
-    let raw_weights = r.take(total_entries * 2, "weights")?;
-    let entry_weights: Vec<f32> =
-        raw_weights.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect();
-    let mut rows = HashMap::with_capacity_and_hasher(n_features, BuildHasherDefault::default());
-    let mut start = 0u32;
-    for (&key, &len) in keys.iter().zip(lens) {
-        let len = u32::from(len);
-        let row_tags = &entry_tags[start as usize..(start + len) as usize];
+    let tags = r.take(total_entries, "weight tags")?.to_vec();
+    let weights: Vec<i16> =
+        r.take(total_entries * 2, "weights")?.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+    let mut start = 0usize;
+    for (&key, &len) in keys.iter().zip(&lens) {
+        let row_tags = &tags[start..start + usize::from(len)];
         if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
             return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
         }
-        rows.insert(key, Row { start, len });
-        start += len;
+        start += usize::from(len);
     }
-    Ok(Stage { transitions, rows, entry_tags, entry_weights })
+    Ok((transitions, StageColumns { keys, lens, tags, weights }))
 }
 
 impl ModelData {
@@ -538,13 +513,13 @@ mod tests {
         assert_eq!(m.types(), ["PER", "MISC"]);
         assert_eq!(m.reported_label(0), Some(Label::Per));
         assert_eq!(m.reported_label(1), None);
-        assert_eq!(m.stages().len(), 1);
-        let stage = &m.stages()[0];
-        assert_eq!(stage.n_features(), 2);
-        let mut out = vec![0.0; m.n_tags()];
-        stage.add_emissions(&[7, 9, 12345], &mut out);
+        assert_eq!(m.n_stages(), 1);
+        assert_eq!(m.weights().n_keys(), 2);
+        let mut sums = vec![0; m.n_tags()];
+        m.weights().add(&[7, 9, 12345], 3, 0, &mut sums, &mut Default::default());
+        let out: Vec<f32> = sums.iter().map(|&s| s as f32 * m.scale()).collect();
         assert!((out[0] - 1.0).abs() < 1e-3 && (out[4] + 2.0).abs() < 1e-3 && (out[8] - 0.75).abs() < 1e-3);
-        assert!((stage.transitions().pair[1] - 0.5).abs() < 1e-3);
+        assert!((m.transitions(0).pair[1] - 0.5).abs() < 1e-3);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
         assert_eq!(m.lexicon().len(), 3);

@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use crate::Extractor;
 use crate::conll::{Document, LaidOut, Layout, Recase, lay_out, recase};
-use crate::decode::{Transitions, tag_marginals, viterbi};
+use crate::decode::{Potentials, Transitions, tag_marginals, viterbi};
 use crate::eval::evaluate;
 use crate::features::{
     DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
@@ -379,7 +379,7 @@ fn sparse_rows(feature_keys: &[u32], weights: &[f32], n_tags: usize, prune: f32)
 /// (lowest mean negative log-likelihood over a grid), so that reported scores mean something.
 fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
     let extractor = load(data);
-    let transitions = extractor.model().stages().last().expect("a stage").transitions().clone();
+    let transitions = extractor.model().transitions(extractor.model().n_stages() - 1).clone();
     let mut cases: Vec<(Vec<f32>, Vec<Tag>)> = Vec::new();
     for doc in dev {
         let laid = lay_out(doc, Layout::Gold);
@@ -391,8 +391,9 @@ fn calibrate_temperature(data: &ModelData, dev: &[Document]) -> f32 {
     let nll = |t: f32| -> f64 {
         let mut total = 0.0f64;
         let mut n = 0usize;
+        let potentials = Potentials::new(&transitions, t);
         for (em, gold) in &cases {
-            for p in tag_marginals(em, &transitions, t, gold) {
+            for p in tag_marginals(em, &potentials, gold) {
                 total -= f64::from(p.max(1e-9)).ln();
                 n += 1;
             }
