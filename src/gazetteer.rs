@@ -69,7 +69,10 @@ impl Gazetteer {
     /// Compiles `(phrase in match form, category index)` entries; a phrase may be in several
     /// categories. Entries with an empty phrase or an unknown category are skipped.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, usize)>) -> Gazetteer {
-        let mut table: HashMap<u64, u8, BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let entries = entries.into_iter();
+        // Most phrases are one or two words: room for a phrase and a prefix each, no rehashing.
+        let mut table: HashMap<u64, u8, BuildHasherDefault<KeyHasher>> =
+            HashMap::with_capacity_and_hasher(entries.size_hint().0 * 2, BuildHasherDefault::default());
         let mut phrases = 0;
         for (phrase, category) in entries {
             if phrase.is_empty() || category >= CATEGORIES.len() {

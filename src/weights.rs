@@ -1,18 +1,21 @@
-//! The serving form of the feature weights: one open-addressing table for every stage, so that
-//! one hash probe per feature key finds its weights in all stages at once.
+//! The serving form of the feature weights: one index for every stage, so that one probe per
+//! feature key finds its weights in all stages at once.
 //!
 //! Scoring is memory-bound: a token has about fifty feature keys, and each is a random access
-//! into a table of megabytes. So the table is built for few cache misses:
+//! into megabytes of weights. So the index is built for few cache misses, and for a fast load:
 //! - one probe serves both stages (stage 2 re-reads the sentence features stage 1 read);
-//! - a slot is one `u64` (key and row index), and a row keeps its per-stage headers and weights
-//!   together, so a hit costs two cache lines;
+//! - keys are hashes, so uniformly spread: the index is the merged, sorted key list with a
+//!   directory of where each run of keys sharing their top bits starts (about two keys per
+//!   run). Both are built in one sequential pass at load, and the directory is small enough to
+//!   stay in cache, so a probe costs one read of the key list;
+//! - an entry is one `u64` (key and row index), and a row keeps its per-stage headers and
+//!   weights together, so a hit costs two cache lines;
 //! - a stage's part of a row is sparse (`(tag, weight)` pairs) when the feature has weights for
 //!   few tags, and dense (a weight for every tag, added as one vector) when it has many: the
 //!   frequent features (bias, shapes, common words) have many, and adding their weights one tag
 //!   at a time was a chain of dependent read-modify-writes;
-//! - [`FeatureWeights::add`] reads all the slots of a sentence in one branch-free pass before
-//!   resolving any, so the processor overlaps the misses instead of waiting on each (this works
-//!   in WebAssembly too, which has no prefetch instruction);
+//! - [`FeatureWeights::add`] finds every key of a sentence before reading any row, and asks for
+//!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
 
 /// One stage's weights as the model file stores them: keys strictly increasing, and for each
@@ -34,9 +37,11 @@ pub struct StageColumns {
 pub struct FeatureWeights {
     n_stages: usize,
     n_keys: usize,
-    /// `key << 32 | (row + 1)`, or 0 for an empty slot.
-    slots: Vec<u64>,
-    /// `64 - log2(slots.len())`: the shift that turns a key's product hash into its home slot.
+    /// `key << 32 | row`, sorted by key.
+    entries: Vec<u64>,
+    /// The entries whose key's top bits are `b` are `entries[directory[b]..directory[b + 1]]`.
+    directory: Vec<u32>,
+    /// `32 - log2(directory.len() - 1)`: the shift that takes a key's top bits.
     shift: u32,
     /// Per row: one header per stage ([`DENSE`], or the number of sparse entries), then each
     /// stage's part in order: `n_tags` weights if dense, else `tag, weight` pairs.
@@ -50,7 +55,7 @@ const DENSE: i16 = -1;
 /// Reusable buffers for [`FeatureWeights::add`].
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
-    slots: Vec<u64>,
+    runs: Vec<(u32, u32)>,
     hits: Vec<(u32, u32)>,
 }
 
@@ -63,7 +68,7 @@ impl FeatureWeights {
         let total_entries: usize = stages.iter().map(|s| s.weights.len()).sum();
         let total_keys: usize = stages.iter().map(|s| s.keys.len()).sum();
         let mut rows = Vec::with_capacity(total_entries + total_keys);
-        let mut keyed_rows: Vec<(u32, u32)> = Vec::with_capacity(total_keys);
+        let mut entries: Vec<u64> = Vec::with_capacity(total_keys);
         loop {
             let next = stages.iter().zip(&cursors).filter_map(|(s, &(k, _))| s.keys.get(k)).min().copied();
             let Some(key) = next else { break };
@@ -89,19 +94,19 @@ impl FeatureWeights {
                 }
                 *cursor = (cursor.0 + 1, cursor.1 + len);
             }
-            keyed_rows.push((key, row as u32));
+            entries.push(u64::from(key) << 32 | row as u64);
         }
-        let capacity = (keyed_rows.len() * 3 / 2).max(16).next_power_of_two();
-        let shift = 64 - capacity.trailing_zeros();
-        let mut slots = vec![0u64; capacity];
-        for &(key, row) in &keyed_rows {
-            let mut i = home(key, shift);
-            while slots[i] != 0 {
-                i = (i + 1) & (capacity - 1);
-            }
-            slots[i] = u64::from(key) << 32 | u64::from(row + 1);
+        // About two keys per directory run: 2^bits runs for at least 2^(bits + 1) keys.
+        let bits = (usize::BITS - entries.len().max(2).leading_zeros()).saturating_sub(2).min(24);
+        let shift = 32 - bits;
+        let mut directory = vec![0u32; (1 << bits) + 1];
+        for &e in &entries {
+            directory[(e >> 32 >> shift) as usize + 1] += 1;
         }
-        FeatureWeights { n_stages: stages.len(), n_keys: keyed_rows.len(), slots, shift, rows, n_tags }
+        for b in 1..directory.len() {
+            directory[b] += directory[b - 1];
+        }
+        FeatureWeights { n_stages: stages.len(), n_keys: entries.len(), entries, directory, shift, rows, n_tags }
     }
 
     /// The number of distinct feature keys over all stages.
@@ -121,24 +126,22 @@ impl FeatureWeights {
         let n_tags = self.n_tags;
         let tokens = keys.len() / per_token;
         debug_assert_eq!(sums.len(), self.n_stages.saturating_sub(first_stage) * tokens * n_tags);
-        let mask = self.slots.len() - 1;
-        // Pass 1, branch-free: every home slot, so that the misses overlap.
-        lookup.slots.clear();
-        lookup.slots.extend(keys.iter().map(|&k| self.slots[home(k, self.shift)]));
-        // Pass 2: resolve collisions (rare) into (row, token) hits.
+        // Pass 1: every key's run of the sorted list (usually within one cache line), asked for
+        // ahead where the target can; then the keys found in them.
+        lookup.runs.clear();
+        lookup.runs.extend(keys.iter().map(|&key| {
+            let run = (u64::from(key) >> self.shift) as usize;
+            let lo = self.directory[run];
+            prefetch(&self.entries, lo as usize);
+            (lo, self.directory[run + 1])
+        }));
         lookup.hits.clear();
-        for (i, (&key, &first)) in keys.iter().zip(&lookup.slots).enumerate() {
-            let mut slot = first;
-            let mut at = home(key, self.shift);
-            while slot != 0 && (slot >> 32) as u32 != key {
-                at = (at + 1) & mask;
-                slot = self.slots[at];
-            }
-            if slot != 0 {
-                lookup.hits.push(((slot as u32) - 1, (i / per_token) as u32));
+        for (i, (&key, &(lo, hi))) in keys.iter().zip(&lookup.runs).enumerate() {
+            if let Some(&e) = self.entries[lo as usize..hi as usize].iter().find(|&&e| (e >> 32) as u32 == key) {
+                lookup.hits.push((e as u32, (i / per_token) as u32));
             }
         }
-        // Pass 3: the rows, each fetched a few hits ahead of its use where the target can.
+        // Pass 2: the rows, each fetched a few hits ahead of its use where the target can.
         let block = tokens * n_tags;
         for (i, &(row, token)) in lookup.hits.iter().enumerate() {
             if let Some(&(ahead, _)) = lookup.hits.get(i + PREFETCH_DISTANCE) {
@@ -173,11 +176,11 @@ impl FeatureWeights {
 /// How many hits ahead pass 3 asks for a row: enough to cover a miss with other hits' work.
 const PREFETCH_DISTANCE: usize = 16;
 
-/// Asks the processor to bring `rows[at]` into cache (a hint: it never faults).
+/// Asks the processor to bring `items[at]` into cache (a hint: it never faults).
 #[cfg(target_arch = "x86_64")]
-fn prefetch(rows: &[i16], at: usize) {
+fn prefetch<T>(items: &[T], at: usize) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    if let Some(entry) = rows.get(at) {
+    if let Some(entry) = items.get(at) {
         // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is a hint that reads
         // nothing and cannot fault; the pointer is in bounds anyway.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(entry).cast()) };
@@ -186,12 +189,7 @@ fn prefetch(rows: &[i16], at: usize) {
 
 /// WebAssembly and other targets have no prefetch hint: the out-of-order core overlaps what it can.
 #[cfg(not(target_arch = "x86_64"))]
-fn prefetch(_rows: &[i16], _at: usize) {}
-
-/// The home slot of `key` in a table of `2^(64 - shift)` slots (Fibonacci hashing).
-fn home(key: u32, shift: u32) -> usize {
-    (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
-}
+fn prefetch<T>(_items: &[T], _at: usize) {}
 
 #[cfg(test)]
 mod tests {
@@ -222,15 +220,18 @@ mod tests {
     }
 
     #[test]
-    fn colliding_keys_are_all_found() {
-        // Many keys in a small table: collisions and wrap-around are certain.
-        let rows: Vec<(u32, Vec<(u8, i16)>)> = (0..200u32).map(|k| (k * 7919, vec![(0, k as i16 + 1)])).collect();
+    fn keys_in_shared_and_extreme_runs_are_all_found() {
+        // Keys sharing their top bits share a directory run.
+        let mut keys: Vec<u32> = (0..197u32).map(|k| k.wrapping_mul(0x9e37_79b9) | 0xf000_0000).collect();
+        keys.extend([0, 1, 2, u32::MAX]);
+        keys.sort_unstable();
+        let rows: Vec<(u32, Vec<(u8, i16)>)> = keys.iter().zip(1..).map(|(&k, w)| (k, vec![(0, w)])).collect();
         let refs: Vec<(u32, &[(u8, i16)])> = rows.iter().map(|(k, r)| (*k, r.as_slice())).collect();
         let w = FeatureWeights::new(&[stage(&refs)], 1);
-        let keys: Vec<u32> = (0..200u32).map(|k| k * 7919).chain([1, 2, 3]).collect();
+        let keys: Vec<u32> = keys.into_iter().chain([3, 0xefff_ffff, u32::MAX - 1]).collect();
         let mut sums = vec![0; keys.len()];
         w.add(&keys, 1, 0, &mut sums, &mut Lookup::default());
-        let expected: Vec<i32> = (1..=200).chain([0, 0, 0]).collect();
+        let expected: Vec<i32> = (1..=rows.len() as i32).chain([0, 0, 0]).collect();
         assert_eq!(sums, expected);
     }
 }
