@@ -63,7 +63,16 @@ impl Extractor {
         split_glued(text, &mut tokens, self.model.lexicon());
         let mut sentences = Vec::new();
         split_sentences_into(text, &tokens, &mut sentences);
-        self.extract_tokens(text, &tokens, &sentences)
+        let mut entities = Vec::new();
+        let mut window = Vec::new();
+        for group in document_windows(&sentences) {
+            let first = sentences[group.start].start;
+            let last = sentences[group.end - 1].end;
+            window.clear();
+            window.extend(sentences[group].iter().map(|r| r.start - first..r.end - first));
+            entities.extend(self.extract_tokens(text, &tokens[first..last], &window));
+        }
+        entities
     }
 
     /// The entities of `text` given its tokens and sentences (token index ranges, in order).
@@ -149,6 +158,31 @@ impl Extractor {
     }
 }
 
+/// The most tokens read as one document. The document stage needs a whole document in memory
+/// at once (about 200 bytes a token); a longer text is read as consecutive windows of whole
+/// sentences, so memory stays bounded however long the input. 30,000 tokens is a long report
+/// (about 180 kB of text); the page's worker sends at most 60,000 characters at a time anyway.
+pub const WINDOW_TOKENS: usize = 30_000;
+
+/// Consecutive ranges of `sentences` (token ranges, in order) of at most [`WINDOW_TOKENS`] tokens
+/// each, or one sentence if it alone is longer.
+fn document_windows(sentences: &[Range<usize>]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= sentences.len() {
+            return None;
+        }
+        let first_token = sentences[start].start;
+        let mut end = start + 1;
+        while end < sentences.len() && sentences[end].end - first_token <= WINDOW_TOKENS {
+            end += 1;
+        }
+        let group = start..end;
+        start = end;
+        Some(group)
+    })
+}
+
 /// Makes every camel-case seam (`Ukraine|Stoltenberg`, split by the tokenizer) an entity
 /// boundary: no entity may run across it. The training corpus never glues words, so the model
 /// would otherwise read the two halves as one name.
@@ -186,4 +220,38 @@ fn trim_to_words(text: &str, tokens: &[Token], mut first: usize, mut last: usize
         last -= 1;
     }
     (first < last).then_some((first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_every_sentence_once_and_stay_under_the_cap() {
+        // Sentences of 7,000 tokens, then one longer than a window on its own.
+        let mut sentences: Vec<Range<usize>> = (0..10).map(|i| i * 7_000..(i + 1) * 7_000).collect();
+        sentences.push(70_000..70_000 + WINDOW_TOKENS + 5);
+        sentences.push(sentences[10].end..sentences[10].end + 3);
+        let windows: Vec<Range<usize>> = document_windows(&sentences).collect();
+        assert_eq!(windows, vec![0..4, 4..8, 8..10, 10..11, 11..12]);
+        assert!(document_windows(&[]).next().is_none());
+    }
+
+    #[cfg(feature = "embedded-model")]
+    #[test]
+    fn a_text_longer_than_a_window_keeps_exact_offsets_in_every_window() {
+        let line = "Jens Stoltenberg spoke in Bucharest on Tuesday.\n";
+        let text = line.repeat(2 * WINDOW_TOKENS / 8 + 10);
+        let entities = crate::default_extractor().expect("embedded model").extract(&text);
+        let last_line = text.len() - line.len();
+        for (needle, label) in [("Stoltenberg", Label::Per), ("Bucharest", Label::Loc)] {
+            let at = last_line + line.find(needle).expect("in the line");
+            assert!(
+                entities.iter().any(|e| e.start <= at && at < e.end && e.label == label),
+                "{needle} in the last window"
+            );
+        }
+        assert!(entities.iter().all(|e| &text[e.start..e.end] == e.text));
+        assert!(entities.windows(2).all(|w| w[0].end <= w[1].start));
+    }
 }
