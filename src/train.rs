@@ -76,7 +76,7 @@ impl Default for TrainConfig {
             augment_case: true,
             document_stage: true,
             folds: 5,
-            prune: 0.5,
+            prune: 1.0,
         }
     }
 }
