@@ -77,6 +77,27 @@ fn extract_reads_json_lines_and_reports_bad_lines_by_number() {
 }
 
 #[test]
+fn lone_surrogate_escapes_read_as_replacement_characters() {
+    // What Python's json.dumps writes for a string holding lone surrogates; a valid pair (😀)
+    // and an escaped backslash followed by "ud800" stay as they are.
+    let line = r#"{"id": 1, "text": "\ud800 \udc00 Jens Stoltenberg met NATO \ud83d\ude00 in \\ud800 Bucharest."}"#;
+    let out = nerlight(&["extract"], &format!("{line}\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = "\u{FFFD} \u{FFFD} Jens Stoltenberg met NATO 😀 in \\ud800 Bucharest.";
+    let lines = json_lines(&out);
+    let entities = lines[0]["entities"].as_array().unwrap();
+    let found: Vec<(String, &str)> = entities
+        .iter()
+        .map(|e| {
+            (cp_slice(text, e["start"].as_u64().unwrap(), e["end"].as_u64().unwrap()), e["text"].as_str().unwrap())
+        })
+        .collect();
+    assert!(found.iter().all(|(slice, text)| slice == text), "{found:?}");
+    assert!(found.iter().any(|(s, _)| s == "Jens Stoltenberg"), "{found:?}");
+    assert!(found.iter().any(|(s, _)| s == "Bucharest"), "{found:?}");
+}
+
+#[test]
 fn eval_ends_with_the_micro_f1_line() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.conll");
     for args in [vec!["eval", fixture], vec!["eval", fixture, "--raw"]] {

@@ -143,6 +143,51 @@ fn load_extractor(path: Option<&Path>) -> Result<&'static Extractor, String> {
     }
 }
 
+/// `line` with every JSON escape of a lone UTF-16 surrogate (`\ud800` not followed by a low
+/// surrogate's escape, or a low one alone) replaced by `\ufffd`, as a browser does when it
+/// encodes such a string. Python's `json.dumps` writes these escapes; serde_json refuses them.
+/// Code-point offsets stay valid: the replacement is one code point, like the surrogate was
+/// in the caller's string.
+fn lone_surrogates_replaced(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("\\u") {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let unit = |i: usize| -> Option<u16> {
+        let b = line.as_bytes();
+        (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u'))
+            .then(|| line.get(i + 2..i + 6).and_then(|h| u16::from_str_radix(h, 16).ok()))
+            .flatten()
+    };
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        if line.as_bytes()[i] != b'\\' {
+            let c = line[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        match unit(i) {
+            Some(0xd800..=0xdbff) if matches!(unit(i + 6), Some(0xdc00..=0xdfff)) => {
+                out.push_str(&line[i..i + 12]);
+                i += 12;
+            }
+            Some(0xd800..=0xdfff) => {
+                out.push_str("\\ufffd");
+                i += 6;
+            }
+            _ => {
+                // Any other escape, `\\` included, is copied whole so its second character is
+                // never read as the start of another escape.
+                let next = line[i + 1..].chars().next().map_or(0, char::len_utf8);
+                out.push_str(&line[i..i + 1 + next]);
+                i += 1 + next;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn read_corpus(path: &Path) -> Result<Vec<conll::Document>, String> {
     conll::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -247,7 +292,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if line.trim().is_empty() {
                     continue;
                 }
-                match serde_json::from_str::<Input>(&line) {
+                match serde_json::from_str::<Input>(&lone_surrogates_replaced(&line)) {
                     Ok(input) => write_result(&mut out, extractor, &input.id, &input.text)?,
                     Err(e) => {
                         out.flush().map_err(|e| e.to_string())?;
