@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only where missing (a no-op in a few seconds when
 # everything is there): the wasm32 target, the wasm-bindgen CLI at Cargo.lock's version,
-# Chromium + chromedriver (apt), and e2e/node_modules (Playwright, npm binaryen's wasm-opt).
+# Chromium + chromedriver (apt), e2e/node_modules (Playwright, npm binaryen's wasm-opt), and
+# cargo-fuzz with a nightly toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -51,4 +52,16 @@ if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ ! -x e2e/node_modules/.bin/playw
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 
-echo "setup: ok ($(wasm-bindgen --version), $(e2e/node_modules/.bin/wasm-opt --version | cut -d' ' -f1-3), $(cd e2e && node -p "require('@playwright/test/package.json').version" 2>/dev/null | sed 's/^/playwright /'))"
+# 5. Fuzzing (make fuzz-smoke): cargo-fuzz, and the nightly toolchain for its -Z flags. Where
+#    nightly cannot be installed, the Makefile runs cargo-fuzz on stable with RUSTC_BOOTSTRAP=1.
+if ! rustup run nightly cargo --version >/dev/null 2>&1; then
+  echo "setup: rustup toolchain install nightly --profile minimal"
+  rustup toolchain install nightly --profile minimal \
+    || echo "setup: no nightly toolchain; make fuzz-smoke will use stable with RUSTC_BOOTSTRAP=1" >&2
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup: cargo install cargo-fuzz --version 0.13.2 (~1 min)"
+  cargo install cargo-fuzz --version 0.13.2
+fi
+
+echo "setup: ok ($(wasm-bindgen --version), $(e2e/node_modules/.bin/wasm-opt --version | cut -d' ' -f1-3), $(cd e2e && node -p "require('@playwright/test/package.json').version" 2>/dev/null | sed 's/^/playwright /'), $(cargo fuzz --version))"

@@ -1,5 +1,6 @@
-// Playwright e2e for the nerlight page: system Chromium (no browser download), and a
-// python3 http.server on www/ that Playwright starts and stops itself.
+// Playwright e2e for the nerlight page, widget, single-file build and npm package: system
+// Chromium (no browser download), and e2e/server.mjs (static files with a strict
+// Content-Security-Policy header) that Playwright starts and stops itself.
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT || 8123);
@@ -30,11 +31,11 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `python3 -m http.server ${PORT} --bind 127.0.0.1 --directory ../www`,
+    command: `node server.mjs ${PORT}`,
     url: `http://127.0.0.1:${PORT}/index.html`,
     reuseExistingServer: false,
     timeout: 15_000,
     stdout: 'ignore',
-    stderr: 'ignore', // python's per-request log lines
+    stderr: 'pipe',
   },
 });

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod decode;
+pub mod dictionary;
 pub mod error;
 pub mod extractor;
 pub mod features;
@@ -45,6 +46,7 @@ pub mod train;
 #[doc(hidden)]
 pub mod wasm;
 
+pub use dictionary::Dictionary;
 pub use error::ModelError;
 pub use extractor::{Entity, Extractor};
 pub use tags::Label;

@@ -34,7 +34,7 @@ fn index(obj: &JsValue, name: &str) -> u32 {
 
 /// Calls the exported `extract` and reads the array it returns.
 fn extract(text: &str) -> Vec<Ent> {
-    let value = nerlight::wasm::extract(text).expect("extract threw");
+    let value = nerlight::wasm::extract(&JsValue::from_str(text)).expect("extract threw");
     assert!(Array::is_array(&value), "extract() must return an Array, got {value:?}");
     value
         .unchecked_into::<Array>()
@@ -121,7 +121,7 @@ fn offsets_stay_exact_with_combining_marks_and_astral_chars_between_entities() {
 
 #[wasm_bindgen_test]
 fn entity_objects_are_plain_objects_with_exactly_the_documented_fields() {
-    let value = nerlight::wasm::extract(MIXED).expect("extract threw");
+    let value = nerlight::wasm::extract(&JsValue::from_str(MIXED)).expect("extract threw");
     let arr: Array = value.unchecked_into();
     assert!(arr.length() > 0);
     for o in arr.iter() {

@@ -1,123 +1,128 @@
-// nerlight extraction worker (module worker): the only place that calls the wasm.
+// nerlight extraction worker (module worker): runs ./nerlight.js off the main thread.
 //
-// Messages in:  { type: 'extract', id, text }
+// Messages in:  { type: 'load', wasm? }                       wasm: bytes or a URL (optional)
+//               { type: 'extract', id, text, options }        options: see extract() in nerlight.js
+//                                                             (types, minScore, dictionary, suppress,
+//                                                             ignoreCase, chunkSize)
+//               { type: 'cancel', id }
 // Messages out: { type: 'ready', version }
-//               { type: 'progress', id, done, total, chunk, chunks }   (UTF-16 units done / total)
-//               { type: 'result', id, entities, ms, chunks, mismatches }
-//               { type: 'error', id, message }                         (id is null for a load failure)
+//               { type: 'chunk', id, start, end, starts, ends, labels, scores }
+//                   one chunk's entities as transferred typed arrays (whole-text UTF-16 offsets;
+//                   labels index LABELS), in text order, as soon as the chunk is done
+//               { type: 'progress', id, done, total, chunk, chunks }
+//               { type: 'result', id, ms, chunks, count }
+//               { type: 'cancelled', id }
+//               { type: 'error', id, message }                (id is null for a load failure)
 //
-// Long texts are processed in paragraph chunks so that progress can be reported and a newer
-// request can supersede an older one between chunks. Chunk offsets are JavaScript string
-// indices (UTF-16 code units), like the offsets extract() returns, so shifting an entity back
-// to whole-text indices is a plain addition.
+// Requests are served one at a time, in order; a cancelled request stops at its next chunk.
+// Entities travel as typed arrays, not objects: the entity text is `text.slice(start, end)`, so
+// the main thread has almost nothing to deserialise even for a 1 MB text.
 
-import init, { extract, version } from './pkg/nerlight.js';
+import { load, extract, LABELS } from './nerlight.js';
 
-/**
- * Aim for chunks of about this many UTF-16 code units (cut at paragraph breaks). Large, because
- * the model reads a whole chunk as one document (a name tagged in one paragraph informs the
- * others): an article is one chunk; only long texts are split, for progress and cancelling.
- */
-const CHUNK_TARGET = 60000;
-/** A single paragraph longer than this may be cut at a single line break. */
-const CHUNK_HARD_MAX = 4 * CHUNK_TARGET;
+const LABEL_INDEX = Object.fromEntries(LABELS.map((l, i) => [l, i]));
+const queue = [];
+const controllers = new Map(); // id -> AbortController, for queued and running requests
+let pumping = false;
+let loaded = null;
 
-let latestId = null;
-
-const ready = (async () => {
-  await init();
-  // Load the embedded model now (it is parsed on first use), so that a broken model shows at
-  // start-up rather than on the first request, and the first request is not slower.
-  extract('Warm-up.');
-  return version();
-})().then(
-  (v) => {
-    self.postMessage({ type: 'ready', version: v });
-  },
-  (err) => {
-    self.postMessage({ type: 'error', id: null, message: `Could not load the model: ${errorText(err)}` });
-    throw err;
-  },
-);
-ready.catch(() => {}); // reported above; requests check it again
-
-self.onmessage = async (event) => {
-  const msg = event.data;
-  if (!msg || msg.type !== 'extract') return;
-  latestId = msg.id;
-  try {
-    await ready;
-  } catch {
-    return; // already reported
+function ensureLoaded(wasm) {
+  if (!loaded) {
+    loaded = load(wasm === undefined ? {} : { wasm }).then(
+      ({ version }) => {
+        self.postMessage({ type: 'ready', version });
+        return true;
+      },
+      (err) => {
+        self.postMessage({ type: 'error', id: null, message: `Could not load the model: ${errorText(err)}` });
+        return false;
+      },
+    );
   }
-  if (msg.id !== latestId) return; // superseded while the model was loading
-  try {
-    await run(msg.id, String(msg.text));
-  } catch (err) {
-    self.postMessage({ type: 'error', id: msg.id, message: errorText(err) });
+  return loaded;
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (!msg || typeof msg !== 'object') return;
+  switch (msg.type) {
+    case 'load':
+      ensureLoaded(msg.wasm);
+      break;
+    case 'extract':
+      controllers.set(msg.id, new AbortController());
+      queue.push(msg);
+      pump();
+      break;
+    case 'cancel':
+      controllers.get(msg.id)?.abort();
+      break;
   }
 };
 
-async function run(id, text) {
-  const t0 = performance.now();
-  const chunks = splitChunks(text);
-  const entities = [];
-  let mismatches = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    const { start, end } = chunks[i];
-    const piece = text.slice(start, end);
-    for (const e of extract(piece)) {
-      const s = start + e.start;
-      const t = start + e.end;
-      if (text.slice(s, t) !== e.text) mismatches++;
-      entities.push({ start: s, end: t, label: e.label, text: e.text, score: e.score });
+async function pump() {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (queue.length) {
+      const msg = queue.shift();
+      await serve(msg);
+      controllers.delete(msg.id);
     }
-    if (chunks.length > 1) {
-      self.postMessage({ type: 'progress', id, done: end, total: text.length, chunk: i + 1, chunks: chunks.length });
-      if (i + 1 < chunks.length) {
-        // Let a newer request (and the progress message) through before the next chunk.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        if (latestId !== id) return;
-      }
-    }
+  } finally {
+    pumping = false;
   }
-  const ms = performance.now() - t0;
-  self.postMessage({ type: 'result', id, entities, ms, chunks: chunks.length, mismatches });
 }
 
-/**
- * Splits `text` into consecutive [start, end) ranges (UTF-16 indices) that cover it exactly,
- * cut only right after a blank line (a paragraph break), or after a single line break when a
- * paragraph is very long. Cuts after '\n' never split a surrogate pair or a grapheme.
- */
-export function splitChunks(text) {
-  if (text.length <= CHUNK_TARGET) return [{ start: 0, end: text.length }];
-  const paragraphBreak = /\n[ \t\r]*\n\s*/g;
-  const cuts = [];
-  for (let m; (m = paragraphBreak.exec(text)); ) cuts.push(m.index + m[0].length);
-  const chunks = [];
-  let start = 0;
-  let ci = 0;
-  while (start < text.length) {
-    // Furthest paragraph cut within the target, else the first cut beyond it.
-    let end = -1;
-    while (ci < cuts.length && cuts[ci] <= start) ci++;
-    let j = ci;
-    while (j < cuts.length && cuts[j] - start <= CHUNK_TARGET) end = cuts[j++];
-    if (end < 0 && j < cuts.length) end = cuts[j];
-    if (end < 0) end = text.length;
-    if (end - start > CHUNK_HARD_MAX) {
-      const nl = text.lastIndexOf('\n', start + CHUNK_TARGET);
-      if (nl >= start + 1) end = nl + 1;
-      else {
-        const next = text.indexOf('\n', start + CHUNK_TARGET);
-        if (next >= 0 && next + 1 < end) end = next + 1;
-      }
-    }
-    chunks.push({ start, end });
-    start = end;
+async function serve({ id, text, options = {} }) {
+  const signal = controllers.get(id).signal;
+  if (signal.aborted) {
+    self.postMessage({ type: 'cancelled', id });
+    return;
   }
-  return chunks;
+  if (!(await ensureLoaded())) {
+    self.postMessage({ type: 'error', id, message: 'The model could not be loaded.' });
+    return;
+  }
+  const t0 = performance.now();
+  let chunks = 0;
+  let count = 0;
+  try {
+    await extract(String(text), {
+      ...options,
+      signal,
+      onChunk({ start, end, entities }) {
+        const n = entities.length;
+        const starts = new Uint32Array(n);
+        const ends = new Uint32Array(n);
+        const labels = new Uint8Array(n);
+        const scores = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const e = entities[i];
+          starts[i] = e.start;
+          ends[i] = e.end;
+          labels[i] = LABEL_INDEX[e.label];
+          scores[i] = e.score;
+        }
+        count += n;
+        self.postMessage({ type: 'chunk', id, start, end, starts, ends, labels, scores }, [
+          starts.buffer,
+          ends.buffer,
+          labels.buffer,
+          scores.buffer,
+        ]);
+      },
+      onProgress(p) {
+        chunks = p.chunks;
+        self.postMessage({ type: 'progress', id, ...p });
+      },
+    });
+  } catch (err) {
+    if (signal.aborted) self.postMessage({ type: 'cancelled', id });
+    else self.postMessage({ type: 'error', id, message: errorText(err) });
+    return;
+  }
+  self.postMessage({ type: 'result', id, ms: performance.now() - t0, chunks, count });
 }
 
 function errorText(err) {
