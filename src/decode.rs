@@ -133,6 +133,9 @@ fn normalise(row: &mut [f32]) {
 pub fn tag_marginals(em: &[f32], pot: &Potentials, tags: &[Tag]) -> Vec<f32> {
     let n = pot.n_tags;
     let len = tags.len();
+    if len == 0 {
+        return Vec::new();
+    }
     let k = pot.inverse_temperature;
     let mut e = vec![0.0f32; len * n];
     for (row, scores) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)) {
@@ -143,9 +146,6 @@ pub fn tag_marginals(em: &[f32], pot: &Potentials, tags: &[Tag]) -> Vec<f32> {
     }
     let mut alpha = vec![0.0f32; len * n];
     let mut beta = vec![0.0f32; len * n];
-    if len == 0 {
-        return Vec::new();
-    }
     for y in 0..n {
         alpha[y] = pot.start[y] * e[y];
     }

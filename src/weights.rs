@@ -36,7 +36,6 @@ pub struct StageColumns {
 #[derive(Clone, Debug)]
 pub struct FeatureWeights {
     n_stages: usize,
-    n_keys: usize,
     /// `key << 32 | row`, sorted by key.
     entries: Vec<u64>,
     /// The entries whose key's top bits are `b` are `entries[directory[b]..directory[b + 1]]`.
@@ -79,8 +78,8 @@ impl FeatureWeights {
                     continue;
                 }
                 let len = usize::from(stage.lens[cursor.0]);
-                let entries = cursor.1..cursor.1 + len;
-                let (tags, weights) = (&stage.tags[entries.clone()], &stage.weights[entries]);
+                let span = cursor.1..cursor.1 + len;
+                let (tags, weights) = (&stage.tags[span.clone()], &stage.weights[span]);
                 if 2 * len >= n_tags {
                     rows[row + s] = DENSE;
                     let dense = rows.len();
@@ -106,12 +105,12 @@ impl FeatureWeights {
         for b in 1..directory.len() {
             directory[b] += directory[b - 1];
         }
-        FeatureWeights { n_stages: stages.len(), n_keys: entries.len(), entries, directory, shift, rows, n_tags }
+        FeatureWeights { n_stages: stages.len(), entries, directory, shift, rows, n_tags }
     }
 
     /// The number of distinct feature keys over all stages.
     pub fn n_keys(&self) -> usize {
-        self.n_keys
+        self.entries.len()
     }
 
     /// The number of stages.

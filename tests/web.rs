@@ -6,50 +6,16 @@
 //! `WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver` runs the same tests in Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, JsString, Reflect};
+mod js_entities;
+
+use js_entities::{Ent, read};
+use js_sys::{Array, JsString};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-/// One returned entity, read field by field from the JS object.
-#[derive(Debug, Clone, PartialEq)]
-struct Ent {
-    start: u32,
-    end: u32,
-    label: String,
-    text: String,
-    score: f64,
-}
-
-fn field(obj: &JsValue, name: &str) -> JsValue {
-    let v = Reflect::get(obj, &JsValue::from_str(name)).expect("Reflect::get");
-    assert!(!v.is_undefined(), "entity object has no `{name}`: {obj:?}");
-    v
-}
-
-fn index(obj: &JsValue, name: &str) -> u32 {
-    let f = field(obj, name).as_f64().unwrap_or_else(|| panic!("`{name}` is not a number"));
-    assert!(f >= 0.0 && f.fract() == 0.0 && f <= u32::MAX as f64, "`{name}` = {f} is not an index");
-    f as u32
-}
-
 /// Calls the exported `extract` and reads the array it returns.
 fn extract(text: &str) -> Vec<Ent> {
-    let value = nerlight::wasm::extract(&JsValue::from_str(text)).expect("extract threw");
-    assert!(Array::is_array(&value), "extract() must return an Array, got {value:?}");
-    value
-        .unchecked_into::<Array>()
-        .iter()
-        .map(|o| {
-            assert!(o.is_object(), "array element is not an object: {o:?}");
-            Ent {
-                start: index(&o, "start"),
-                end: index(&o, "end"),
-                label: field(&o, "label").as_string().expect("label is a string"),
-                text: field(&o, "text").as_string().expect("text is a string"),
-                score: field(&o, "score").as_f64().expect("score is a number"),
-            }
-        })
-        .collect()
+    read(nerlight::wasm::extract(&JsValue::from_str(text)).expect("extract threw"))
 }
 
 /// The invariants every result must meet, checked against the JS string itself.

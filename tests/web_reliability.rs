@@ -11,7 +11,10 @@
 //! `WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver` in front runs it in Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, JsString, Reflect, Uint8Array};
+mod js_entities;
+
+use js_entities::{field, read, units};
+use js_sys::{Array, JsString, Uint8Array};
 use nerlight::model::{FORMAT_VERSION, MAGIC};
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
 use nerlight::wasm::{JsDictionary, extract, extract_with, validate_model};
@@ -121,40 +124,6 @@ fn generate(rng: &mut Rng) -> Vec<u16> {
     units
 }
 
-/// One entity as returned to JavaScript.
-#[derive(Debug, PartialEq)]
-struct Ent {
-    start: u32,
-    end: u32,
-    label: String,
-    text: String,
-    score: f64,
-}
-
-fn get(obj: &JsValue, name: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(name)).unwrap()
-}
-
-fn read(value: JsValue) -> Vec<Ent> {
-    assert!(Array::is_array(&value), "extract() must return an Array, got {value:?}");
-    value
-        .unchecked_into::<Array>()
-        .iter()
-        .map(|o| Ent {
-            start: get(&o, "start").as_f64().unwrap() as u32,
-            end: get(&o, "end").as_f64().unwrap() as u32,
-            label: get(&o, "label").as_string().unwrap(),
-            // `as_string` would turn a lone surrogate into U+FFFD: keep the raw units instead.
-            text: String::from_utf16_lossy(&units(&get(&o, "text").unchecked_into::<JsString>())),
-            score: get(&o, "score").as_f64().unwrap(),
-        })
-        .collect()
-}
-
-fn units(js: &JsString) -> Vec<u16> {
-    js.iter().collect()
-}
-
 /// The invariants of every result, checked against the original JS string, and equality with
 /// the core's answer on the same text (lone surrogates read as U+FFFD). Returns the number of
 /// entities and how many of them hold a lone surrogate.
@@ -169,7 +138,7 @@ fn check(js: &JsString, value: JsValue) -> (usize, usize) {
         assert!(prev_end <= e.start && e.start < e.end && e.end <= len, "bad span {e:?} (length {len})");
         assert!((0.0..=1.0).contains(&e.score), "{e:?}");
         // Strict equality of UTF-16 units with the original string's slice, lone surrogates too.
-        let text: JsString = get(&Array::from(&raw).get(i as u32), "text").unchecked_into();
+        let text: JsString = field(&Array::from(&raw).get(i as u32), "text").unchecked_into();
         assert_eq!(units(&js.slice(e.start, e.end)), units(&text), "text.slice({}, {}) !== e.text", e.start, e.end);
         with_surrogate += char::decode_utf16(units(&text)).any(|c| c.is_err()) as usize;
         prev_end = e.end;
