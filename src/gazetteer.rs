@@ -4,18 +4,23 @@
 //! A name list says "Georgia can be a place"; only the model, weighing the list against the
 //! context, decides that "Georgia" in "Georgia Smith said" is a person. Phrases are matched
 //! case-insensitively and only on whole tokens, so the lists are compiled into a token-level
-//! trie kept as a hash table: each phrase's token sequence, and each of its proper prefixes, is
+//! trie kept as hash tables: each phrase's token sequence, and each of its proper prefixes, is
 //! one entry keyed by the running hash of its tokens' match forms. Matching walks forward from
 //! every token for as long as the words so far are a prefix of some phrase, reusing the hashes
-//! [`crate::features::TokenInfo`] computes anyway. It compiles 72,000 phrases in a few
-//! milliseconds at load (a character-level Aho-Corasick automaton took 180 ms to build, or 6 MB
-//! to ship prebuilt), which is what a browser's cold start pays.
+//! [`crate::features::TokenInfo`] computes anyway.
+//!
+//! The phrases are compiled in buckets, by the first two bytes of their first word (a
+//! [`KeyTable`] a bucket), each on first use: a phrase can only match from a token whose match
+//! form starts with the same bytes. A model file's lists are sorted, so a bucket's phrases are
+//! a few runs of lines found in one pass at load; the first text compiles the buckets of its own
+//! words only. Compiling all 72,000 phrases at load was a sixth of the browser's cold start (a
+//! character-level Aho-Corasick automaton took 180 ms to build, or 6 MB to ship prebuilt).
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
 
-use crate::hash::{KeyHasher, hash_str, mix};
-use crate::normalize::push_match_form;
+use crate::hash::{KeyList, KeyTable, TextHasher, hash_bytes, mix};
+use crate::model::{in_pieces, line_ranges};
+use crate::normalize::{push_match_form, typographic_to_ascii};
 use crate::tokenize::{Token, tokenize};
 
 /// The gazetteer categories, in the order the feature templates use them.
@@ -31,19 +36,41 @@ pub type TokenMatches = [MatchPosition; CATEGORIES.len()];
 const CONTINUES: u8 = 0x80;
 /// Seed of a phrase's running hash, so that a one-token phrase's key differs from its word's.
 const PHRASE_SEED: u64 = 0x6761_7a65_7474_6565; // "gazettee"
+/// The number of buckets: five bits of each of a word's first two bytes.
+const BUCKETS: usize = 1 << 10;
 
 /// Name lists compiled for matching.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Gazetteer {
-    /// Running hash of a token sequence → category bits of the phrase it spells, plus
-    /// [`CONTINUES`] if it is a proper prefix of a phrase.
-    entries: HashMap<u64, u8, BuildHasherDefault<KeyHasher>>,
-    phrases: usize,
+    /// A model file's phrase lists (in match form, one phrase a line), every category.
+    lines: Vec<u8>,
+    /// Runs of `lines` of one category whose phrases are in one bucket, in order of bucket.
+    runs: Vec<Run>,
+    /// The runs of bucket `b` are `runs[starts[b]..starts[b + 1]]`.
+    starts: Vec<u32>,
+    /// Per bucket: running hash of a token sequence → category bits of the phrase it spells,
+    /// plus [`CONTINUES`] if it is a proper prefix of a phrase; compiled on first use.
+    buckets: Vec<OnceLock<KeyTable>>,
+}
+
+/// Lines `lines[start..end]` of category `category`, whose phrases are in bucket `bucket`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    bucket: u16,
+    category: u8,
+    start: u32,
+    end: u32,
+}
+
+impl Default for Gazetteer {
+    fn default() -> Self {
+        Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets: empty_buckets() }
+    }
 }
 
 impl std::fmt::Debug for Gazetteer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Gazetteer({} phrases)", self.phrases)
+        write!(f, "Gazetteer({} bytes of phrase lists)", self.lines.len())
     }
 }
 
@@ -65,66 +92,191 @@ fn extend(running: u64, word: u64) -> u64 {
     mix(running ^ word)
 }
 
+/// The bucket of the phrases whose first word is `word` (match form), or of a phrase: five bits
+/// of each of the first two bytes, zero where there is none. A space has zero bits too, so a
+/// phrase is in the bucket of its first word.
+fn bucket(word: &[u8]) -> usize {
+    let byte = |i: usize| usize::from(word.get(i).copied().unwrap_or(0) & 31);
+    byte(0) << 5 | byte(1)
+}
+
+/// The bucket of phrases a token can start: that of its match form, from its first characters.
+fn token_bucket(token: &str) -> usize {
+    let ascii = |b: u8| if b == b'`' { b'\'' } else { b.to_ascii_lowercase() };
+    match token.as_bytes() {
+        [a] if a.is_ascii() => return bucket(&[ascii(*a)]),
+        [a, b, ..] if a.is_ascii() && b.is_ascii() => return bucket(&[ascii(*a), ascii(*b)]),
+        _ => {}
+    }
+    let mut start = [0u8; 8];
+    let mut len = 0;
+    for c in token.chars().map(typographic_to_ascii).flat_map(char::to_lowercase) {
+        len += c.encode_utf8(&mut start[len..]).len();
+        if len >= 2 {
+            break;
+        }
+    }
+    bucket(&start[..len])
+}
+
+/// A bucket for each first word, none compiled.
+fn empty_buckets() -> Vec<OnceLock<KeyTable>> {
+    (0..BUCKETS).map(|_| OnceLock::new()).collect()
+}
+
+/// Appends the entries of the phrases of `lines` (in match form, one a line, `\n`) in category
+/// `category` (a valid index) to `words`, as [`push_phrase`] does phrase by phrase, in one pass
+/// over the bytes. Empty lines are skipped.
+fn push_lines(words: &mut KeyList, lines: &[u8], category: usize) {
+    let mut running = PHRASE_SEED;
+    let mut word = TextHasher::default();
+    let mut empty = true;
+    for &b in lines {
+        match b {
+            b'\n' => {
+                if !empty {
+                    words.push(extend(running, word.finish()), 1 << category);
+                }
+                (running, word, empty) = (PHRASE_SEED, TextHasher::default(), true);
+            }
+            b' ' => {
+                running = extend(running, word.finish());
+                words.push(running, u32::from(CONTINUES));
+                (word, empty) = (TextHasher::default(), false);
+            }
+            _ => {
+                word.write(&[b]);
+                empty = false;
+            }
+        }
+    }
+    if !empty {
+        words.push(extend(running, word.finish()), 1 << category);
+    }
+}
+
+/// Appends the entries of a phrase (match form, not empty) in category `category` to `words`:
+/// for each word, the running hash of the phrase up to it, with [`CONTINUES`] if more words
+/// follow, else with the category's bit.
+fn push_phrase(words: &mut KeyList, phrase: &[u8], category: usize) {
+    let mut running = PHRASE_SEED;
+    let mut rest = phrase;
+    while let Some(space) = rest.iter().position(|&b| b == b' ') {
+        running = extend(running, hash_bytes(&rest[..space]));
+        words.push(running, u32::from(CONTINUES));
+        rest = &rest[space + 1..];
+    }
+    words.push(extend(running, hash_bytes(rest)), 1 << category);
+}
+
+/// Appends the runs of `list` (lines of category `category`, at `offset` in the gazetteer's
+/// lines) to `runs`: its lines grouped, in order, into runs of phrases in one bucket, the first
+/// joining the last run if it can. A sorted list has a run or two a bucket; any list works.
+fn push_runs(runs: &mut Vec<Run>, list: &[u8], offset: usize, category: usize) {
+    let mut line = 0;
+    for (i, &b) in list.iter().enumerate().chain([(list.len(), &b'\n')]) {
+        if b != b'\n' {
+            continue;
+        }
+        let (start, end) = ((offset + line) as u32, (offset + i) as u32);
+        let bucket = bucket(&list[line..i]) as u16;
+        match runs.last_mut() {
+            Some(run) if usize::from(run.category) == category && run.bucket == bucket => run.end = end,
+            _ if i > line => runs.push(Run { bucket, category: category as u8, start, end }),
+            _ => {}
+        }
+        line = i + 1;
+    }
+}
+
+/// Compiles one bucket's entries.
+fn compile(words: KeyList) -> KeyTable {
+    KeyTable::new(words, |a, b| a | b)
+}
+
 impl Gazetteer {
     /// Compiles `(phrase in match form, category index)` entries; a phrase may be in several
     /// categories. Entries with an empty phrase or an unknown category are skipped.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, usize)>) -> Gazetteer {
-        let entries = entries.into_iter();
-        // Most phrases are one or two words: room for a phrase and a prefix each, no rehashing.
-        let mut table: HashMap<u64, u8, BuildHasherDefault<KeyHasher>> =
-            HashMap::with_capacity_and_hasher(entries.size_hint().0 * 2, BuildHasherDefault::default());
-        let mut phrases = 0;
+        let mut words = vec![KeyList::default(); BUCKETS];
         for (phrase, category) in entries {
-            if phrase.is_empty() || category >= CATEGORIES.len() {
-                continue;
-            }
-            let mut running = PHRASE_SEED;
-            let mut words = phrase.split(' ').peekable();
-            while let Some(word) = words.next() {
-                running = extend(running, hash_str(word));
-                let entry = table.entry(running).or_default();
-                if words.peek().is_some() {
-                    *entry |= CONTINUES;
-                } else {
-                    phrases += usize::from(*entry & !CONTINUES == 0);
-                    *entry |= 1 << category;
-                }
+            if !phrase.is_empty() && category < CATEGORIES.len() {
+                push_phrase(&mut words[bucket(phrase.as_bytes())], phrase.as_bytes(), category);
             }
         }
-        Gazetteer { entries: table, phrases }
+        let buckets = words.into_iter().map(|w| OnceLock::from(compile(w))).collect();
+        Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets }
     }
 
-    /// The number of distinct phrases.
+    /// The gazetteer of a model file's phrase lists, one per category (in match form, one phrase
+    /// a line), compiled as it is used.
+    pub(crate) fn from_lists(lists: &[&[u8]]) -> Gazetteer {
+        let mut lines = Vec::with_capacity(lists.iter().map(|l| l.len() + 1).sum());
+        let mut runs = Vec::new();
+        for (category, list) in lists.iter().enumerate() {
+            let offset = lines.len();
+            lines.extend_from_slice(list);
+            lines.push(b'\n');
+            in_pieces(line_ranges(list), &mut |range| {
+                push_runs(&mut runs, &list[range.clone()], offset + range.start, category)
+            });
+        }
+        runs.sort_by_key(|r| r.bucket);
+        let mut starts = vec![0u32; BUCKETS + 1];
+        for r in &runs {
+            starts[usize::from(r.bucket) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        Gazetteer { lines, runs, starts, buckets: empty_buckets() }
+    }
+
+    /// Bucket `b`, compiled.
+    fn compiled(&self, b: usize) -> &KeyTable {
+        self.buckets[b].get_or_init(|| {
+            let mut words = KeyList::default();
+            let runs = &self.runs[self.starts[b] as usize..self.starts[b + 1] as usize];
+            in_pieces(runs, &mut |r| {
+                push_lines(&mut words, &self.lines[r.start as usize..r.end as usize], usize::from(r.category))
+            });
+            compile(words)
+        })
+    }
+
+    /// The number of distinct phrases (compiling every bucket).
     pub fn len(&self) -> usize {
-        self.phrases
+        let phrase = |e: u32| e & !u32::from(CONTINUES) != 0;
+        (0..BUCKETS).map(|b| self.compiled(b).values().filter(|&e| phrase(e)).count()).sum()
     }
 
-    /// Whether there are no phrases.
+    /// Whether there are no phrases (compiling every bucket).
     pub fn is_empty(&self) -> bool {
-        self.phrases == 0
+        self.len() == 0
     }
 
     /// The match position of every token of `text` in each category (longest match first),
     /// written to `out` (cleared first, one entry per token), given the hash of each token's
-    /// match form (`words`, as [`hash_str`] of [`push_match_form`]). Matches never cross a line
-    /// break.
+    /// match form (`words`, as [`crate::hash::hash_str`] of [`push_match_form`]). Matches never
+    /// cross a line break.
     pub fn annotate(&self, text: &str, tokens: &[Token], words: &[u64], out: &mut Vec<TokenMatches>) {
         debug_assert_eq!(tokens.len(), words.len());
         out.clear();
         out.resize(tokens.len(), [0; CATEGORIES.len()]);
-        if self.entries.is_empty() {
-            return;
-        }
         let line_break_before = |i: usize| text[tokens[i - 1].end..tokens[i].start].contains(['\n', '\r']);
         let mut found: Vec<(usize, usize, u8)> = Vec::new();
-        for first in 0..tokens.len() {
+        for (first, token) in tokens.iter().enumerate() {
+            let entries = self.compiled(token_bucket(token.text(text)));
             let mut running = PHRASE_SEED;
             for (last, &word) in words.iter().enumerate().skip(first) {
                 if last > first && line_break_before(last) {
                     break;
                 }
                 running = extend(running, word);
-                let Some(&entry) = self.entries.get(&running) else { break };
+                let entry = entries.get(running) as u8;
+                if entry == 0 {
+                    break;
+                }
                 if entry & !CONTINUES != 0 {
                     found.push((first, last + 1, entry & !CONTINUES));
                 }
@@ -155,6 +307,7 @@ impl Gazetteer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::hash_str;
 
     fn annotate(g: &Gazetteer, text: &str) -> Vec<TokenMatches> {
         let tokens = tokenize(text);
@@ -200,6 +353,31 @@ mod tests {
         let g = Gazetteer::new([("georgia", 0), ("georgia", 3)]);
         assert_eq!(g.len(), 1);
         assert_eq!(annotate(&g, "Georgia")[0], [4, 0, 0, 4, 0]);
+    }
+
+    #[test]
+    fn model_file_lists_match_as_compiled_phrases_sorted_or_not() {
+        let lists: [&[u8]; 5] = [b"ukraine", b"new york\nnew york city\nyork\n\nzurich", b"", b"georgia", b""];
+        let shuffled: [&[u8]; 5] = [b"ukraine", b"york\nzurich\nnew york city\n\nnew york", b"", b"georgia", b""];
+        let phrases =
+            [("ukraine", 0), ("new york", 1), ("new york city", 1), ("york", 1), ("zurich", 1), ("georgia", 3)];
+        let compiled = Gazetteer::new(phrases);
+        let text = "In New York City, not York\nor Zurich; Georgia and Ukraine";
+        for lists in [lists, shuffled] {
+            let g = Gazetteer::from_lists(&lists);
+            assert_eq!(annotate(&g, text), annotate(&compiled, text));
+            assert_eq!(g.len(), 6);
+        }
+        assert_eq!(positions(&compiled, text, 1), [0, 1, 2, 3, 0, 0, 4, 0, 4, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_token_is_in_the_bucket_of_its_match_form() {
+        for token in ["Jens", "J", "`s", "’s", "Élan", "éLAN", "NATO", "x", "Ω"] {
+            let mut form = String::new();
+            push_match_form(token, &mut form);
+            assert_eq!(token_bucket(token), bucket(form.as_bytes()), "{token}");
+        }
     }
 
     #[test]

@@ -4,12 +4,10 @@
 //! a word never seen in the labelled training data still shares features with words that were
 //! (Miller et al. 2004; Ratinov & Roth 2009). Prefixes of the bit path give coarser clusters.
 //! Words are looked up case-insensitively by the hash of their lower-cased form, which
-//! [`crate::features::TokenInfo`] computes anyway.
+//! [`crate::features::TokenInfo`] computes anyway. The table is a [`KeyTable`], sized once and
+//! filled straight from the model file's word list at load.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use crate::hash::{KeyHasher, TextHasher, hash_str};
+use crate::hash::{KeyList, KeyTable, TextHasher, hash_str};
 
 /// A Brown-cluster bit path packed with a leading 1 bit: `"0110"` is `0b1_0110`. Zero means
 /// "no cluster".
@@ -42,23 +40,28 @@ pub fn path_prefix(path: Path, k: usize) -> Path {
 /// Cluster paths by lower-cased word.
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
-    paths: HashMap<u64, Path, BuildHasherDefault<KeyHasher>>,
+    paths: KeyTable,
 }
 
 impl Lexicon {
-    /// A lexicon of `(lower-cased word, packed path)` entries.
+    /// A lexicon of `(lower-cased word, packed path)` entries; a word listed twice keeps its
+    /// last path.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, Path)>) -> Lexicon {
-        let entries = entries.into_iter();
-        let mut paths = HashMap::with_capacity_and_hasher(entries.size_hint().0, BuildHasherDefault::default());
+        let mut list = KeyList::default();
         for (word, path) in entries {
-            paths.insert(hash_str(word), path);
+            list.push(hash_str(word), path);
         }
-        Lexicon { paths }
+        Lexicon::from_hashes(list)
+    }
+
+    /// A lexicon of entries keyed by the hash of the lower-cased word, as [`Lexicon::new`].
+    pub(crate) fn from_hashes(entries: KeyList) -> Lexicon {
+        Lexicon { paths: KeyTable::new(entries, |_, last| last) }
     }
 
     /// The path of the word whose lower-cased form hashes to `lower_hash`, or 0.
     pub fn path(&self, lower_hash: u64) -> Path {
-        self.paths.get(&lower_hash).copied().unwrap_or(0)
+        self.paths.get(lower_hash)
     }
 
     /// The path of `word`, looked up lower-cased, or 0.

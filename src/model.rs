@@ -43,6 +43,7 @@ use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
 use crate::gazetteer::{CATEGORIES, Gazetteer};
+use crate::hash::{KeyList, TextHasher};
 use crate::lexicon::{Lexicon, Path};
 use crate::tags::{Label, tag_count};
 use crate::weights::{FeatureWeights, StageColumns};
@@ -115,7 +116,7 @@ impl Model {
             return Err(ModelError::Invalid(format!("declared length {total} is too small")));
         }
         let stored = u32::from_le_bytes(bytes[total - 4..].try_into().expect("4 bytes"));
-        let computed = crc32fast::hash(&bytes[..total - 4]);
+        let computed = checksum(&bytes[..total - 4]);
         if stored != computed {
             return Err(ModelError::ChecksumMismatch { stored, computed });
         }
@@ -146,6 +147,8 @@ impl Model {
             .into_iter()
             .unzip();
         let weights = FeatureWeights::new(&columns, n_tags);
+        // The columns' memory serves the tables next: untouched memory costs a page fault a page.
+        drop(columns);
         let lexicon = read_lexicon(&mut r)?;
         let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
@@ -306,30 +309,82 @@ fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<(Transiti
     let end = weights(n_tags, "transitions")?;
     let transitions = Transitions::new(n_tags, pair, start, end);
     let n_features = r.u32("feature table")? as usize;
-    let mut keys = Vec::with_capacity(n_features.min(r.bytes.len()));
-    let mut key = 0u32;
-    for i in 0..n_features {
-        let gap = r.varint("feature keys")?;
-        if i > 0 && gap == 0 {
-            return Err(ModelError::Invalid(format!("feature keys out of order at {key:#010x}")));
-        }
-        key = key.checked_add(gap).ok_or_else(|| ModelError::Invalid("feature key beyond 32 bits".into()))?;
-        keys.push(key);
-    }
+    let keys = read_keys(r, n_features)?;
     let lens = r.take(n_features, "feature weight counts")?.to_vec();
-    let total_entries: usize = lens.iter().map(|&l| l as usize).sum();
+    let mut total_entries = 0;
+    in_pieces(lens.chunks(PIECE), &mut |piece| total_entries += piece.iter().map(|&l| usize::from(l)).sum::<usize>());
     let tags = r.take(total_entries, "weight tags")?.to_vec();
-    let weights: Vec<i16> =
-        r.take(total_entries * 2, "weights")?.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+    let raw = r.take(total_entries * 2, "weights")?;
+    let mut weights = vec![0i16; total_entries];
+    in_pieces(weights.chunks_mut(PIECE).zip(raw.chunks(2 * PIECE)), &mut |(weights, raw)| {
+        for (w, c) in weights.iter_mut().zip(raw.chunks_exact(2)) {
+            *w = i16::from_le_bytes([c[0], c[1]]);
+        }
+    });
+    check_rows(&keys, &lens, &tags, n_tags)?;
+    Ok((transitions, StageColumns { keys, lens, tags, weights }))
+}
+
+/// Reads `n` feature keys, stored as gaps: strictly increasing, within 32 bits.
+fn read_keys(r: &mut Reader<'_>, n: usize) -> Result<Vec<u32>, ModelError> {
+    // Every key takes a byte at least.
+    if n > r.bytes.len() - r.pos {
+        return Err(ModelError::Truncated("feature keys"));
+    }
+    let mut keys = vec![0u32; n];
+    let (mut key, mut read) = (0u32, 0usize);
+    try_in_pieces(keys.chunks_mut(PIECE), &mut |piece| {
+        for k in piece {
+            let gap = r.varint("feature keys")?;
+            if read > 0 && gap == 0 {
+                return Err(ModelError::Invalid(format!("feature keys out of order at {key:#010x}")));
+            }
+            key = key.checked_add(gap).ok_or_else(|| ModelError::Invalid("feature key beyond 32 bits".into()))?;
+            *k = key;
+            read += 1;
+        }
+        Ok(())
+    })?;
+    Ok(keys)
+}
+
+/// Checks each feature's run of weight tags: not empty, strictly increasing, each a tag.
+fn check_rows(keys: &[u32], lens: &[u8], tags: &[u8], n_tags: usize) -> Result<(), ModelError> {
+    if runs_valid(lens, tags, n_tags) {
+        return Ok(());
+    }
+    // Name the first feature whose run is not.
     let mut start = 0usize;
-    for (&key, &len) in keys.iter().zip(&lens) {
+    for (&key, &len) in keys.iter().zip(lens) {
         let row_tags = &tags[start..start + usize::from(len)];
         if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
             return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
         }
         start += usize::from(len);
     }
-    Ok((transitions, StageColumns { keys, lens, tags, weights }))
+    Ok(())
+}
+
+/// Whether every run of `lens` tags is valid, checked column by column rather than run by run
+/// (short runs of varying length cost a mispredicted branch each): no run is empty, every tag is
+/// below `n_tags`, and every tag not above the one before it starts a run.
+fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
+    let (mut highest, mut descents) = (0, 0);
+    in_pieces(piece_ranges(tags.len()), &mut |range| {
+        // From the tag before the piece: each pair of neighbours is in exactly one piece.
+        let piece = &tags[range.start.saturating_sub(1)..range.end];
+        highest = piece.iter().fold(highest, |h, &t| h.max(t));
+        descents += piece.windows(2).filter(|w| w[1] <= w[0]).count();
+    });
+    let (mut empty, mut at_starts, mut start) = (false, 0usize, 0usize);
+    in_pieces(lens.chunks(PIECE), &mut |piece| {
+        for &len in piece {
+            empty |= len == 0;
+            at_starts += usize::from(start > 0 && tags.get(start).is_some_and(|&t| t <= tags[start - 1]));
+            start += usize::from(len);
+        }
+    });
+    usize::from(highest) < n_tags && !empty && descents == at_starts
 }
 
 impl ModelData {
@@ -376,18 +431,22 @@ fn read_gazetteer(r: &mut Reader<'_>) -> Result<Gazetteer, ModelError> {
     if n != CATEGORIES.len() {
         return Err(ModelError::Invalid(format!("{n} gazetteer categories, expected {}", CATEGORIES.len())));
     }
-    let mut entries = Vec::new();
-    for (c, expected) in CATEGORIES.iter().enumerate() {
+    let mut lists = Vec::with_capacity(n);
+    for expected in CATEGORIES {
         let name = r.string("gazetteer")?;
-        if name != *expected {
+        if name != expected {
             return Err(ModelError::Invalid(format!("gazetteer category {name:?}, expected {expected:?}")));
         }
         let len = r.u32("gazetteer")? as usize;
-        let blob = std::str::from_utf8(r.take(len, "gazetteer")?)
-            .map_err(|_| ModelError::Invalid("gazetteer phrases are not UTF-8".into()))?;
-        entries.extend(blob.split('\n').filter(|p| !p.is_empty()).map(|p| (p, c)));
+        let list = r.take(len, "gazetteer")?;
+        try_in_pieces(line_pieces(list), &mut |piece| {
+            std::str::from_utf8(piece)
+                .map(|_| ())
+                .map_err(|_| ModelError::Invalid("gazetteer phrases are not UTF-8".into()))
+        })?;
+        lists.push(list);
     }
-    Ok(Gazetteer::new(entries))
+    Ok(Gazetteer::from_lists(&lists))
 }
 
 /// Reads the word-cluster section.
@@ -395,30 +454,134 @@ fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
     let n_clusters = r.u32("word clusters")? as usize;
     let table = r.take(n_clusters.checked_mul(8).ok_or(ModelError::Truncated("word clusters"))?, "word clusters")?;
     let blob_len = r.u32("cluster words")? as usize;
-    let blob = std::str::from_utf8(r.take(blob_len, "cluster words")?)
-        .map_err(|_| ModelError::Invalid("cluster words are not UTF-8".into()))?;
-    let mut words = if blob.is_empty() { None } else { Some(blob.split('\n')) };
-    let mut entries = Vec::new();
-    let mut prev: Path = 0;
-    for c in table.chunks_exact(8) {
-        let path = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-        let count = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-        if path <= prev {
-            return Err(ModelError::Invalid(format!("cluster paths out of order at {path:#b}")));
-        }
-        prev = path;
-        for _ in 0..count {
-            let word = words
-                .as_mut()
-                .and_then(Iterator::next)
-                .ok_or_else(|| ModelError::Invalid("fewer cluster words than counted".into()))?;
-            entries.push((word, path));
-        }
+    let blob = r.take(blob_len, "cluster words")?;
+    let clusters = read_clusters(table)?;
+    let fewer = || ModelError::Invalid("fewer cluster words than counted".into());
+    // `n` bytes hold `n + 1` words at most (none when `n` is 0).
+    let counted: u64 = clusters.iter().map(|&(_, count)| u64::from(count)).sum();
+    if counted > if blob.is_empty() { 0 } else { blob.len() as u64 + 1 } {
+        return Err(fewer());
     }
-    if words.is_some_and(|mut w| w.next().is_some()) {
+    // A slot for each word counted, and one for any beyond.
+    let mut hashes = vec![0u64; counted as usize + 1];
+    let mut words = 0;
+    let pieces = if blob.is_empty() { None } else { Some(line_pieces(blob)) };
+    try_in_pieces(pieces.into_iter().flatten(), &mut |piece| {
+        std::str::from_utf8(piece).map_err(|_| ModelError::Invalid("cluster words are not UTF-8".into()))?;
+        words = hash_lines(piece, &mut hashes, words);
+        Ok(())
+    })?;
+    if words > counted as usize {
         return Err(ModelError::Invalid("more cluster words than counted".into()));
     }
-    Ok(Lexicon::new(entries))
+    if words < counted as usize {
+        return Err(fewer());
+    }
+    hashes.truncate(words);
+    let mut paths = Vec::with_capacity(words);
+    in_pieces(clusters.chunks(PIECE), &mut |piece| {
+        for &(path, count) in piece {
+            paths.resize(paths.len() + count as usize, path);
+        }
+    });
+    Ok(Lexicon::from_hashes(KeyList::from_columns(hashes, paths)))
+}
+
+/// Writes the hash of each line of `lines` in `hashes` from `at` on (the last slot takes every
+/// line beyond), and returns where the next line's goes. In one pass and without a branch on the
+/// bytes: each byte writes the hash so far in the slot of its line, and a line break moves on to
+/// the next slot (a branch at each break of such short lines is mispredicted once a line).
+fn hash_lines(lines: &[u8], hashes: &mut [u64], mut at: usize) -> usize {
+    let last = hashes.len() - 1;
+    let mut word = TextHasher::default();
+    for &b in lines {
+        hashes[at.min(last)] = word.finish();
+        let mut next = word;
+        next.write(&[b]);
+        let end = b == b'\n';
+        word = if end { TextHasher::default() } else { next };
+        at += usize::from(end);
+    }
+    hashes[at.min(last)] = word.finish();
+    at + 1
+}
+
+/// Reads the cluster table: `(path, word count)` per cluster, paths strictly increasing.
+fn read_clusters(table: &[u8]) -> Result<Vec<(Path, u32)>, ModelError> {
+    let mut prev: Path = 0;
+    table
+        .chunks_exact(8)
+        .map(|c| {
+            let path = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+            let count = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
+            if path <= prev {
+                return Err(ModelError::Invalid(format!("cluster paths out of order at {path:#b}")));
+            }
+            prev = path;
+            Ok((path, count))
+        })
+        .collect()
+}
+
+/// Items (or bytes) per call of a load step: see [`in_pieces`].
+pub(crate) const PIECE: usize = 8192;
+
+/// Runs `step` on each of `pieces` in turn.
+///
+/// For the browser's cold start. V8 compiles a wasm function with its baseline compiler on first
+/// call, and once it has run for a while, optimised, in the background; the optimised code
+/// serves only the calls that start afterwards, never a call already running. So each long loop
+/// of the loader is a step of its own, called piece after piece: its later pieces run optimised,
+/// a step shared by several sections (the two stages, every table) is optimised once for all,
+/// and no long loop runs inside a large function, which V8 then spends tens of milliseconds
+/// optimising in the background (in Node, 38 ms for `Model::from_bytes` and 111 ms for
+/// `Extractor::extract`), time taken from the load on a two-core machine. The step is called through an opaque pointer
+/// so that no optimiser (rustc's, or wasm-opt's, which inlines a function called from one place)
+/// makes one long loop of it again.
+pub(crate) fn in_pieces<P>(pieces: impl IntoIterator<Item = P>, step: &mut dyn FnMut(P)) {
+    let step = std::hint::black_box(step);
+    for piece in pieces {
+        step(piece);
+    }
+}
+
+/// `0..n` in ranges of [`PIECE`], for [`in_pieces`].
+pub(crate) fn piece_ranges(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..n).step_by(PIECE).map(move |start| start..(start + PIECE).min(n))
+}
+
+/// [`in_pieces`] for a step that can fail: stops at the first error.
+pub(crate) fn try_in_pieces<P>(
+    pieces: impl IntoIterator<Item = P>,
+    step: &mut dyn FnMut(P) -> Result<(), ModelError>,
+) -> Result<(), ModelError> {
+    let step = std::hint::black_box(step);
+    pieces.into_iter().try_for_each(step)
+}
+
+/// `blob` in pieces of about [`PIECE`] bytes, cut at line breaks (`\n`), which are dropped: the
+/// lines of the pieces, in order, are the lines of `blob`.
+fn line_pieces(blob: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line_ranges(blob).map(|range| &blob[range])
+}
+
+/// Where the pieces of [`line_pieces`] are in `blob`.
+pub(crate) fn line_ranges(blob: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut rest = Some(0);
+    std::iter::from_fn(move || {
+        let start = rest?;
+        let cut = blob.get(start + PIECE..).and_then(|tail| tail.iter().position(|&b| b == b'\n'));
+        let end = cut.map_or(blob.len(), |at| start + PIECE + at);
+        rest = cut.map(|_| end + 1);
+        Some(start..end)
+    })
+}
+
+/// The CRC-32 of `bytes`, computed piece by piece (see [`in_pieces`]).
+fn checksum(bytes: &[u8]) -> u32 {
+    let mut crc = crc32fast::Hasher::new();
+    in_pieces(bytes.chunks(PIECE), &mut |piece| crc.update(piece));
+    crc.finalize()
 }
 
 /// Writes `v` as an unsigned LEB128 varint.
@@ -450,7 +613,9 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
     fn u8(&mut self, what: &'static str) -> Result<u8, ModelError> {
-        Ok(self.take(1, what)?[0])
+        let b = *self.bytes.get(self.pos).ok_or(ModelError::Truncated(what))?;
+        self.pos += 1;
+        Ok(b)
     }
     fn u16(&mut self, what: &'static str) -> Result<u16, ModelError> {
         Ok(u16::from_le_bytes(self.take(2, what)?.try_into().expect("2 bytes")))
@@ -462,6 +627,17 @@ impl<'a> Reader<'a> {
         Ok(f32::from_le_bytes(self.take(4, what)?.try_into().expect("4 bytes")))
     }
     fn varint(&mut self, what: &'static str) -> Result<u32, ModelError> {
+        // Nearly every key gap fits four bytes (28 bits): read them at once.
+        if let Some(&window) = self.bytes.get(self.pos..).and_then(|rest| rest.first_chunk::<4>()) {
+            let w = u32::from_le_bytes(window);
+            let ends = !w & 0x8080_8080;
+            if ends != 0 {
+                let len = ends.trailing_zeros() / 8 + 1;
+                let bits = (w & 0x7f) | (w >> 1 & 0x3f80) | (w >> 2 & 0x001f_c000) | (w >> 3 & 0x0fe0_0000);
+                self.pos += len as usize;
+                return Ok(bits & ((1 << (7 * len)) - 1));
+            }
+        }
         let mut v = 0u32;
         for shift in (0..35).step_by(7) {
             let b = self.u8(what)?;
@@ -527,6 +703,20 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_weight_tags_are_checked_column_by_column() {
+        assert!(runs_valid(&[2, 1, 3], &[0, 3, 1, 0, 2, 4], 5));
+        assert!(!runs_valid(&[2, 1], &[3, 0, 1], 5), "a tag below the one before it in its run");
+        assert!(!runs_valid(&[2, 1], &[1, 1, 2], 5), "a tag repeated in its run");
+        assert!(!runs_valid(&[1, 0, 1], &[0, 1], 5), "an empty run");
+        assert!(!runs_valid(&[1, 1], &[0, 5], 5), "a tag that is not one");
+        let flipped = [2u8, 1];
+        assert_eq!(
+            check_rows(&[7, 9], &flipped, &[0, 1, 5], 5),
+            Err(ModelError::Invalid(format!("weights of feature {:#010x}", 9)))
+        );
+    }
+
+    #[test]
     fn varints_round_trip() {
         for v in [0u32, 1, 127, 128, 300, 1 << 21, u32::MAX] {
             let mut out = Vec::new();
@@ -534,6 +724,13 @@ mod tests {
             assert_eq!(Reader { bytes: &out, pos: 0 }.varint("test"), Ok(v));
         }
         assert!(Reader { bytes: &[0xff; 6], pos: 0 }.varint("test").is_err());
+        let mut out = Vec::new();
+        for v in [5u32, 300, 1 << 20, 1 << 27, 7] {
+            write_varint(&mut out, v);
+        }
+        let mut r = Reader { bytes: &out, pos: 0 };
+        let read: Vec<u32> = (0..5).map(|_| r.varint("test").unwrap()).collect();
+        assert_eq!((read, r.pos), (vec![5, 300, 1 << 20, 1 << 27, 7], out.len()));
         assert_eq!(Reader { bytes: &[0x80], pos: 0 }.varint("test"), Err(ModelError::Truncated("test")));
     }
 

@@ -18,6 +18,8 @@
 //!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
 
+use crate::model::{PIECE, in_pieces};
+
 /// One stage's weights as the model file stores them: keys strictly increasing, and for each
 /// key a run of `(tag, weight)` entries with tags strictly increasing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -62,17 +64,37 @@ impl FeatureWeights {
     /// Builds the table from each stage's columns (already validated: keys strictly increasing,
     /// lengths and entries consistent, tags below `n_tags`).
     pub fn new(stages: &[StageColumns], n_tags: usize) -> FeatureWeights {
-        // Merge the stages' sorted key lists, remembering where each stage's entries start.
-        let mut cursors: Vec<(usize, usize)> = vec![(0, 0); stages.len()]; // (key index, entry index)
         let total_entries: usize = stages.iter().map(|s| s.weights.len()).sum();
         let total_keys: usize = stages.iter().map(|s| s.keys.len()).sum();
-        let mut rows = Vec::with_capacity(total_entries + total_keys);
-        let mut entries: Vec<u64> = Vec::with_capacity(total_keys);
-        loop {
-            let next = stages.iter().zip(&cursors).filter_map(|(s, &(k, _))| s.keys.get(k)).min().copied();
+        let mut table = FeatureWeights {
+            n_stages: stages.len(),
+            entries: Vec::with_capacity(total_keys),
+            directory: Vec::new(),
+            shift: 0,
+            // Room for every row: a header per stage, and at most two numbers per entry (dense
+            // parts only where `n_tags <= 2 × entries`). Zeros: empty parts, absent tags.
+            rows: vec![0; stages.len() * total_keys + 2 * total_entries],
+            n_tags,
+        };
+        // Merge the stages' sorted key lists, remembering where each stage's entries start:
+        // (key index, entry index) per stage. Fewer keys than `total_keys` come out.
+        let mut cursors: Vec<(usize, usize)> = vec![(0, 0); stages.len()];
+        let mut end = 0;
+        in_pieces((0..total_keys).step_by(PIECE), &mut |_| end = table.merge(stages, &mut cursors, end, PIECE));
+        table.rows.truncate(end);
+        table.index();
+        table
+    }
+
+    /// Writes the rows of up to `n` more keys, the smallest of `stages` from their `cursors` on,
+    /// from `rows[end]` on; returns the new end.
+    fn merge(&mut self, stages: &[StageColumns], cursors: &mut [(usize, usize)], mut end: usize, n: usize) -> usize {
+        let n_tags = self.n_tags;
+        for _ in 0..n {
+            let next = stages.iter().zip(cursors.iter()).filter_map(|(s, &(k, _))| s.keys.get(k)).min().copied();
             let Some(key) = next else { break };
-            let row = rows.len();
-            rows.resize(row + stages.len(), 0);
+            let row = end;
+            end += stages.len();
             for (s, (stage, cursor)) in stages.iter().zip(cursors.iter_mut()).enumerate() {
                 if stage.keys.get(cursor.0) != Some(&key) {
                     continue;
@@ -81,31 +103,47 @@ impl FeatureWeights {
                 let span = cursor.1..cursor.1 + len;
                 let (tags, weights) = (&stage.tags[span.clone()], &stage.weights[span]);
                 if 2 * len >= n_tags {
-                    rows[row + s] = DENSE;
-                    let dense = rows.len();
-                    rows.resize(dense + n_tags, 0);
+                    self.rows[row + s] = DENSE;
                     for (&t, &w) in tags.iter().zip(weights) {
-                        rows[dense + usize::from(t)] = w;
+                        self.rows[end + usize::from(t)] = w;
                     }
+                    end += n_tags;
                 } else {
-                    rows[row + s] = len as i16;
-                    rows.extend(tags.iter().zip(weights).flat_map(|(&t, &w)| [i16::from(t), w]));
+                    self.rows[row + s] = len as i16;
+                    for (pair, (&t, &w)) in
+                        self.rows[end..end + 2 * len].chunks_exact_mut(2).zip(tags.iter().zip(weights))
+                    {
+                        pair.copy_from_slice(&[i16::from(t), w]);
+                    }
+                    end += 2 * len;
                 }
                 *cursor = (cursor.0 + 1, cursor.1 + len);
             }
-            entries.push(u64::from(key) << 32 | row as u64);
+            self.entries.push(u64::from(key) << 32 | row as u64);
         }
+        end
+    }
+
+    /// Builds the directory of the merged, sorted `entries`.
+    fn index(&mut self) {
         // About two keys per directory run: 2^bits runs for at least 2^(bits + 1) keys.
-        let bits = (usize::BITS - entries.len().max(2).leading_zeros()).saturating_sub(2).min(24);
-        let shift = 32 - bits;
+        let bits = (usize::BITS - self.entries.len().max(2).leading_zeros()).saturating_sub(2).min(24);
+        self.shift = 32 - bits;
         let mut directory = vec![0u32; (1 << bits) + 1];
-        for &e in &entries {
-            directory[(e >> 32 >> shift) as usize + 1] += 1;
-        }
-        for b in 1..directory.len() {
-            directory[b] += directory[b - 1];
-        }
-        FeatureWeights { n_stages: stages.len(), entries, directory, shift, rows, n_tags }
+        let shift = self.shift;
+        in_pieces(self.entries.chunks(PIECE), &mut |piece| {
+            for &e in piece {
+                directory[(e >> 32 >> shift) as usize + 1] += 1;
+            }
+        });
+        let mut total = 0;
+        in_pieces(directory.chunks_mut(PIECE), &mut |piece| {
+            for d in piece {
+                total += *d;
+                *d = total;
+            }
+        });
+        self.directory = directory;
     }
 
     /// The number of distinct feature keys over all stages.
