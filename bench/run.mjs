@@ -9,7 +9,10 @@
 // compromise, default 3: a pass takes seconds), BENCH_COLD_RUNS (default 5), BENCH_MAX_SCALE
 // (bytes, default 10000000), CHROMIUM_PATH (default /usr/bin/chromium), BENCH_OUT (default
 // target/bench: pkg/, corpus.json, results.json), BENCH_NATIVE (default
-// target/release/nerlight-bench), BENCH_NO_RECORD=1 (do not rewrite bench/RESULTS.md).
+// target/release/nerlight-bench), BENCH_NO_RECORD=1 (do not rewrite bench/RESULTS.md),
+// BENCH_ONLY=cold (only the Node and Chromium cold starts, BENCH_COLD_RUNS of each: prints their
+// trials, median and best, and writes nothing; needs the corpus and the wasm, not the native
+// binary: a quick check while working on load time).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ const PKG = join(OUT, 'pkg');
 const CORPUS = join(OUT, 'corpus.json');
 const NATIVE = resolve(ROOT, env.BENCH_NATIVE || join('target', 'release', 'nerlight-bench'));
 const RECORD = join(ROOT, 'bench', 'RESULTS.md');
+const ONLY_COLD = env.BENCH_ONLY === 'cold';
 /** The text pasted into the page for the time to first highlight (its placeholder's example). */
 const FIRST_TEXT = 'Jens Stoltenberg met foreign ministers in Bucharest on Tuesday, NATO said.';
 // The same flags as e2e/playwright.config.mjs.
@@ -79,7 +83,7 @@ function runJson(cmd, args) {
 for (const [what, path] of [
   ['the corpus', CORPUS],
   ['the wasm build', join(PKG, 'nerlight_bg.wasm')],
-  ['the native bench binary', NATIVE],
+  ...(ONLY_COLD ? [] : [['the native bench binary', NATIVE]]),
 ]) {
   if (!existsSync(path)) {
     console.error(`bench: ${what} is missing (${relative(ROOT, path)}): run \`make bench\``);
@@ -91,21 +95,8 @@ const docs = JSON.parse(readFileSync(CORPUS, 'utf8'));
 const corpus = { documents: docs.length, tokens: corpusTokens(docs), bytes: corpusBytes(docs) };
 step(`corpus: ${corpus.documents} documents, ${corpus.tokens} tokens, ${corpus.bytes} bytes`);
 
-// --- native -------------------------------------------------------------------------------------
-step('native (nerlight-bench native)');
-const native = await attempt('native', () =>
-  runJson(NATIVE, ['native', '--corpus', CORPUS, '--runs', String(RUNS), '--max-scale', String(MAX_SCALE)]),
-);
-if (native && native.tokens !== corpus.tokens) step(`note: native counts ${native.tokens} tokens, JS ${corpus.tokens}`);
-
-// --- Node ---------------------------------------------------------------------------------------
-const nodeScript = join(ROOT, 'bench', 'node-bench.mjs');
-step('Node: nerlight wasm and compromise over the corpus');
-const node = await attempt('node', () =>
-  runJson(process.execPath, [nodeScript, 'throughput', '--pkg', PKG, '--corpus', CORPUS, '--runs', String(RUNS), '--peer-runs', String(PEER_RUNS)]),
-);
-step(`Node: ${COLD_RUNS} cold starts, each in a fresh process, and memory after a 1 MB input`);
-const nodeCold = await attempt('node_cold', () => {
+/** `COLD_RUNS` cold starts under Node, each in a fresh process; the first also measures memory. */
+function nodeColdStarts() {
   const trials = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     trials.push(runJson(process.execPath, [nodeScript, 'cold', '--pkg', PKG, '--corpus', CORPUS, ...(i === 0 ? ['--memory'] : [])]));
@@ -120,7 +111,70 @@ const nodeCold = await attempt('node_cold', () => {
     memory_after_1mb_bytes: trials[0].memory_after_1mb_bytes,
     extract_1mb_ms: trials[0].extract_1mb_ms,
   };
-});
+}
+
+/** `COLD_RUNS` cold starts in Chromium, each in a fresh worker of the bench page `page`. */
+async function chromiumColdStarts(page) {
+  const trials = [];
+  for (let i = 0; i < COLD_RUNS; i++) trials.push(await page.evaluate(() => window.bench.cold()));
+  return {
+    cold_start_ms: median(trials.map((t) => t.ms)),
+    init_ms: median(trials.map((t) => t.init_ms)),
+    first_extract_ms: median(trials.map((t) => t.first_extract_ms)),
+    trials_ms: trials.map((t) => t.ms),
+    first: trials[0].found,
+  };
+}
+
+/** Opens the bench page in a fresh context of `browser`, ready for `window.bench`. */
+async function benchPage(browser, server) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => step(`bench page error: ${err.message}`));
+  await page.goto(`${server.url}/bench/`);
+  await page.waitForFunction(() => window.benchReady === true);
+  return { context, page };
+}
+
+/** BENCH_ONLY=cold: the Node and Chromium cold starts, printed, nothing written. */
+async function coldOnly() {
+  const fromNode = nodeColdStarts();
+  const server = await startServer({ pkgDir: PKG, corpus: CORPUS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const { page } = await benchPage(browser, server);
+    const chromeCold = await chromiumColdStarts(page);
+    const line = (name, ms, trials) => `${name}: median ${ms.toFixed(1)} ms, best ${Math.min(...trials).toFixed(1)} ms (${trials.map((x) => x.toFixed(1)).join(', ')})`;
+    console.log(line(`Node ${process.version}`, fromNode.cold_start_ms, fromNode.cold_start_trials_ms));
+    console.log(line(`Chromium ${browser.version()}`, chromeCold.cold_start_ms, chromeCold.trials_ms));
+    console.log(`Chromium init ${chromeCold.init_ms.toFixed(1)} ms + first extract ${chromeCold.first_extract_ms.toFixed(1)} ms (medians); first result: ${chromeCold.first.join(', ')}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const nodeScript = join(ROOT, 'bench', 'node-bench.mjs');
+if (ONLY_COLD) {
+  step(`cold starts only: ${COLD_RUNS} in Node, ${COLD_RUNS} in Chromium`);
+  await coldOnly();
+  process.exit(0);
+}
+
+// --- native -------------------------------------------------------------------------------------
+step('native (nerlight-bench native)');
+const native = await attempt('native', () =>
+  runJson(NATIVE, ['native', '--corpus', CORPUS, '--runs', String(RUNS), '--max-scale', String(MAX_SCALE)]),
+);
+if (native && native.tokens !== corpus.tokens) step(`note: native counts ${native.tokens} tokens, JS ${corpus.tokens}`);
+
+// --- Node ---------------------------------------------------------------------------------------
+step('Node: nerlight wasm and compromise over the corpus');
+const node = await attempt('node', () =>
+  runJson(process.execPath, [nodeScript, 'throughput', '--pkg', PKG, '--corpus', CORPUS, '--runs', String(RUNS), '--peer-runs', String(PEER_RUNS)]),
+);
+step(`Node: ${COLD_RUNS} cold starts, each in a fresh process, and memory after a 1 MB input`);
+const nodeCold = await attempt('node_cold', nodeColdStarts);
 
 // --- Chromium -----------------------------------------------------------------------------------
 const chrome = {};
@@ -139,24 +193,10 @@ await attempt('chromium', async () => {
 });
 
 async function chromiumRows(browser, server) {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => step(`bench page error: ${err.message}`));
-  await page.goto(`${server.url}/bench/`);
-  await page.waitForFunction(() => window.benchReady === true);
+  const { context, page } = await benchPage(browser, server);
 
   step(`Chromium: ${COLD_RUNS} cold starts (a fresh worker each; bytes fetched, then the clock)`);
-  chrome.cold = await attempt('chromium_cold', async () => {
-    const trials = [];
-    for (let i = 0; i < COLD_RUNS; i++) trials.push(await page.evaluate(() => window.bench.cold()));
-    return {
-      cold_start_ms: median(trials.map((t) => t.ms)),
-      init_ms: median(trials.map((t) => t.init_ms)),
-      first_extract_ms: median(trials.map((t) => t.first_extract_ms)),
-      trials_ms: trials.map((t) => t.ms),
-      first: trials[0].found,
-    };
-  });
+  chrome.cold = await attempt('chromium_cold', () => chromiumColdStarts(page));
   step('Chromium: the page worker code path (www/client.js → www/worker.js) over the corpus');
   chrome.page = await attempt('chromium_page', () => page.evaluate((runs) => window.bench.page(runs), RUNS));
   step('Chromium: wasm extract() called directly in a worker, over the corpus');
@@ -329,6 +369,7 @@ const nativeScaling = native?.scaling?.map(([bytes, tokens, ns]) => ({ bytes, to
 const chromeScaling = chrome.scaling?.rows;
 const figures = {
   native_tokens_per_second: native?.tokens_per_second ?? null,
+  native_parallel_tokens_per_second: native?.parallel_tokens_per_second ?? null,
   node_tokens_per_second: node?.nerlight.tokens_per_second ?? null,
   node_vs_compromise: node ? ratio(node.nerlight, node.compromise) : null,
   chromium_tokens_per_second: chrome.page?.tokens_per_second ?? null,
@@ -350,6 +391,9 @@ const bars = [
   ['cold start in Chromium ≤ 50 ms', bar(figures.chromium_cold_start_ms, BARS.chromium_cold_start_ms, true), fmtMs(figures.chromium_cold_start_ms)],
   ['per-token time at 10 MB within 1.5× of 100 kB (wasm, Chromium)', bar(figures.scaling_10mb_vs_100kb, BARS.scaling_10mb_vs_100kb, true), fmtRatio(figures.scaling_10mb_vs_100kb)],
   ['total gzip download for the page ≤ 3 MB', bar(figures.page_gzip_bytes, BARS.page_gzip_bytes, true), fmtMB(figures.page_gzip_bytes)],
+  // The native bar (third) is judged on one thread; this line says what all the cores do.
+  [`native with ${native?.threads ?? '?'} threads (one per core, one shared extractor) ≥ 1,000,000 tokens/s`,
+    bar(figures.native_parallel_tokens_per_second, BARS.native_tokens_per_second), fmtRate(figures.native_parallel_tokens_per_second)],
 ];
 
 // --- versions and machine -----------------------------------------------------------------------
@@ -435,6 +479,11 @@ const through = (name, measure, where, r, vs, barText, key) => {
 };
 
 through('native', 'throughput: nerlight (Rust, release)', 'native', native, null, `≥ 1,000,000 tokens/s: ${mark(bars[2][1])}`, 'native');
+if (native?.parallel_tokens_per_second) {
+  row(`throughput: nerlight (Rust, release), ${native.threads} threads sharing one extractor`, 'native',
+    fmtInt(native.parallel_tokens_per_second), (native.bytes / 1e6 / native.parallel_seconds).toFixed(2), '',
+    `${native.parallel_seconds.toFixed(3)} s a pass`, `≥ 1,000,000 tokens/s: ${mark(bars[6][1])}`);
+}
 through('node', 'throughput: nerlight wasm, `extract(doc)`', nodeName, node?.nerlight, figures.node_vs_compromise, '', 'node');
 through('node', `throughput: compromise ${versions.compromise}`, nodeName, node?.compromise, null, '', 'node');
 through('page', 'throughput: nerlight wasm, the page worker (client.js → worker.js)', chromeName, chrome.page, figures.chromium_vs_compromise,

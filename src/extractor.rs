@@ -5,15 +5,12 @@ use std::ops::Range;
 
 use crate::decode::{Potentials, tag_marginals, viterbi};
 use crate::error::ModelError;
-use crate::features::{
-    DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
-};
 use crate::glue::split_glued;
 use crate::model::Model;
+use crate::scorer::Scorer;
 use crate::sentence::split_sentences_into;
 use crate::tags::{Label, Position, Tag, spans, split};
 use crate::tokenize::{Token, tokenize_into};
-use crate::weights::Lookup;
 
 /// A person, place or organization found in a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,13 +34,16 @@ pub struct Extractor {
     model: Model,
     /// The final stage's transitions at the model's temperature, for confidences.
     potentials: Potentials,
+    /// Feature sums with caches that live across calls.
+    scorer: Scorer,
 }
 
 impl Extractor {
     /// An extractor serving `model`.
     pub fn new(model: Model) -> Extractor {
         let potentials = Potentials::new(model.transitions(model.n_stages() - 1), model.temperature());
-        Extractor { model, potentials }
+        let scorer = Scorer::new(&model);
+        Extractor { model, potentials, scorer }
     }
 
     /// An extractor for the model file `bytes`, validated first.
@@ -113,11 +113,7 @@ impl Extractor {
     ) {
         let model = &self.model;
         let (n_tags, n_stages, scale) = (model.n_tags(), model.n_stages(), model.scale());
-        let weights = model.weights();
-        let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        describe_tokens(text, tokens, model.lexicon(), model.gazetteer(), &mut infos);
-        let mut lookup = Lookup::default();
-        let mut keys = Vec::new();
+        let mut scoring = self.scorer.start(model, text, tokens);
         let mut sums = Vec::new();
         let mut em = Vec::new();
         let mut tags = Vec::new();
@@ -129,12 +125,8 @@ impl Extractor {
             forbid_entities_across_glue(text, &tokens[range.clone()], em, n_tags);
         };
         for range in sentences {
-            keys.clear();
-            sentence_features(&infos[range.clone()], &mut keys);
             let block = range.len() * n_tags;
-            sums.clear();
-            sums.resize(n_stages * block, 0);
-            weights.add(&keys, FEATURES_PER_TOKEN, 0, &mut sums, &mut lookup);
+            scoring.sentence(range.clone(), &mut sums);
             emissions(range, &sums[..block], &mut em);
             viterbi(&em, model.transitions(0), &mut tags);
             if n_stages == 1 {
@@ -147,9 +139,8 @@ impl Extractor {
         if n_stages == 1 {
             return;
         }
-        keys.clear();
-        document_features(&infos, &first_tags, model.types().len(), &mut keys);
-        weights.add(&keys, DOC_FEATURES_PER_TOKEN, 1, &mut later, &mut lookup);
+        scoring.document(&first_tags, &mut later);
+        drop(scoring);
         for range in sentences {
             emissions(range, &later[range.start * n_tags..range.end * n_tags], &mut em);
             viterbi(&em, model.transitions(1), &mut tags);
@@ -159,7 +150,7 @@ impl Extractor {
 }
 
 /// The most tokens read as one document. The document stage needs a whole document in memory
-/// at once (about 200 bytes a token); a longer text is read as consecutive windows of whole
+/// at once (a few hundred bytes a token); a longer text is read as consecutive windows of whole
 /// sentences, so memory stays bounded however long the input. 30,000 tokens is a long report
 /// (about 180 kB of text); the page's worker sends at most 60,000 characters at a time anyway.
 pub const WINDOW_TOKENS: usize = 30_000;

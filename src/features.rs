@@ -10,7 +10,7 @@
 //! and its place in gazetteer matches ([`crate::gazetteer`]), conjoined with its letter case.
 
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
-use crate::hash::{KeyHasher, TextHasher, feature_key};
+use crate::hash::{KeyHasher, TextHasher, feature_key, mix};
 use crate::lexicon::{Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
 use crate::tags::{Tag, split, tag_count};
@@ -177,55 +177,124 @@ pub fn describe_tokens(
 ) {
     out.clear();
     out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
+    mark_name_lists(text, tokens, gazetteer, out);
+}
+
+/// Fills in each token's name-list matches from `gazetteer` (`infos` has one entry per token).
+pub fn mark_name_lists(text: &str, tokens: &[Token], gazetteer: &Gazetteer, infos: &mut [TokenInfo]) {
     // A token's lower-cased hash is the hash of its match form: the gazetteer's key.
-    let words: Vec<u64> = out.iter().map(|t| t.lower).collect();
+    let words: Vec<u64> = infos.iter().map(|t| t.lower).collect();
     let mut matches = Vec::new();
     gazetteer.annotate(text, tokens, &words, &mut matches);
-    for (info, m) in out.iter_mut().zip(matches) {
+    for (info, m) in infos.iter_mut().zip(matches) {
         info.gazetteer = m;
     }
 }
 
-/// Appends `FEATURES_PER_TOKEN` keys per token of the sentence `infos` to `out`.
-pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
-    let sentence = sentence_case(infos) as u64;
-    let lower = |i: isize| -> u64 {
-        if i < 0 { BOUNDARY_BEFORE } else { infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.lower) }
-    };
-    let shape = |i: isize| -> u64 {
-        if i < 0 { BOUNDARY_BEFORE } else { infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| t.shape) }
-    };
-    let cluster = |i: isize, k: usize| -> u64 {
-        if i < 0 {
-            BOUNDARY_BEFORE
-        } else {
-            infos.get(i as usize).map_or(BOUNDARY_AFTER, |t| u64::from(path_prefix(t.cluster, k)))
+/// A place in a sentence as the templates see it: a word, or the boundary before the first word
+/// or after the last one.
+#[derive(Clone, Copy, Debug)]
+pub enum Slot<'a> {
+    /// A word of the sentence.
+    Word(&'a TokenInfo),
+    /// Before the first word.
+    Start,
+    /// After the last word.
+    End,
+}
+
+impl Slot<'_> {
+    /// The slot `i` of the sentence `infos` (negative or past the end: a boundary).
+    fn at(infos: &[TokenInfo], i: isize) -> Slot<'_> {
+        match usize::try_from(i) {
+            Err(_) => Slot::Start,
+            Ok(i) => infos.get(i).map_or(Slot::End, Slot::Word),
         }
-    };
-    let signature = |i: isize| -> u64 {
-        if i < 0 {
-            BOUNDARY_BEFORE
-        } else {
-            infos
-                .get(i as usize)
-                .map_or(BOUNDARY_AFTER, |t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
+    }
+
+    fn part(self, of_word: impl Fn(&TokenInfo) -> u64) -> u64 {
+        match self {
+            Slot::Word(t) => of_word(t),
+            Slot::Start => BOUNDARY_BEFORE,
+            Slot::End => BOUNDARY_AFTER,
         }
+    }
+
+    fn lower(self) -> u64 {
+        self.part(|t| t.lower)
+    }
+
+    fn shape(self) -> u64 {
+        self.part(|t| t.shape)
+    }
+
+    fn cluster(self, k: usize) -> u64 {
+        self.part(|t| u64::from(path_prefix(t.cluster, k)))
+    }
+
+    fn signature(self) -> u64 {
+        self.part(|t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
+    }
+}
+
+/// Where a word stands relative to the token whose features it feeds. Most templates look at
+/// one word only (the token itself, or one neighbour): their keys depend on that word and its
+/// role alone, so serving can add up their weights once per distinct word
+/// ([`crate::word_cache`]) instead of once per token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The token itself.
+    Own,
+    /// The word just before the token.
+    Previous,
+    /// The word two before the token.
+    SecondPrevious,
+    /// The word just after the token.
+    Next,
+    /// The word two after the token.
+    SecondNext,
+}
+
+impl Role {
+    /// Every role, in the order [`sentence_features`] emits them.
+    pub const ALL: [Role; 5] = [Role::Own, Role::Previous, Role::SecondPrevious, Role::Next, Role::SecondNext];
+
+    /// The word's position minus the scored token's position.
+    pub fn offset(self) -> isize {
+        match self {
+            Role::Own => 0,
+            Role::Previous => -1,
+            Role::SecondPrevious => -2,
+            Role::Next => 1,
+            Role::SecondNext => 2,
+        }
+    }
+}
+
+/// Number of keys per token from the one-word templates (all roles together).
+pub const WORD_FEATURES_PER_TOKEN: usize = 26;
+
+const _: () = assert!(
+    WORD_FEATURES_PER_TOKEN + PAIR_FEATURES_PER_TOKEN + ShapeContext::FEATURES + ListContext::FEATURES
+        == FEATURES_PER_TOKEN
+);
+
+/// Appends the keys of the one-word templates that the word in `slot` gives a token it stands
+/// in `role` to. A boundary is never a scored token: `Role::Own` of a boundary has no keys.
+pub fn word_features(slot: Slot<'_>, role: Role, out: &mut Vec<u32>) {
+    let neighbour = |lower: u32, shape: u32, fine: u32, coarse: u32| {
+        [
+            feature_key(lower, &[slot.lower()]),
+            feature_key(shape, &[slot.shape()]),
+            feature_key(fine, &[slot.cluster(32)]),
+            feature_key(coarse, &[slot.cluster(6)]),
+        ]
     };
-    for (n, t) in infos.iter().enumerate() {
-        let cased = u64::from(!matches!(t.case, Case::None | Case::Lower));
-        let gaz = |c: usize| feature_key(36 + c as u32, &[u64::from(t.gazetteer[c]), cased]);
-        let i = n as isize;
-        let (w, s) = (t.lower, t.shape);
-        let (wp, wn, sp, sn) = (lower(i - 1), lower(i + 1), shape(i - 1), shape(i + 1));
-        let first = u64::from(n == 0);
-        let keys: [u32; FEATURES_PER_TOKEN] = [
+    match (role, slot) {
+        (Role::Own, Slot::Word(t)) => out.extend_from_slice(&[
             feature_key(0, &[]),
-            feature_key(1, &[w]),
+            feature_key(1, &[t.lower]),
             feature_key(2, &[t.exact]),
-            feature_key(3, &[wp]),
-            feature_key(4, &[wn]),
-            feature_key(5, &[lower(i - 2)]),
-            feature_key(6, &[lower(i + 2)]),
             feature_key(7, &[t.prefixes[0]]),
             feature_key(8, &[t.prefixes[1]]),
             feature_key(9, &[t.prefixes[2]]),
@@ -234,36 +303,169 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
             feature_key(12, &[t.suffixes[1]]),
             feature_key(13, &[t.suffixes[2]]),
             feature_key(14, &[t.suffixes[3]]),
-            feature_key(15, &[s]),
-            feature_key(16, &[sp]),
-            feature_key(17, &[sn]),
+            feature_key(15, &[t.shape]),
+            feature_key(28, &[slot.cluster(4)]),
+            feature_key(29, &[slot.cluster(6)]),
+            feature_key(30, &[slot.cluster(10)]),
+            feature_key(31, &[slot.cluster(32)]),
+        ]),
+        (Role::Own, Slot::Start | Slot::End) => {}
+        (Role::Previous, _) => out.extend_from_slice(&neighbour(3, 16, 32, 34)),
+        (Role::Next, _) => out.extend_from_slice(&neighbour(4, 17, 33, 35)),
+        (Role::SecondPrevious, _) => out.push(feature_key(5, &[slot.lower()])),
+        (Role::SecondNext, _) => out.push(feature_key(6, &[slot.lower()])),
+    }
+}
+
+/// The inputs of a token's shape templates: its shape, its neighbours', whether it starts the
+/// sentence, and how the sentence is cased. Few distinct values occur, so serving caches the
+/// summed weights per value ([`crate::context_cache`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShapeContext {
+    before: u64,
+    shape: u64,
+    after: u64,
+    first: bool,
+    sentence: u8,
+}
+
+/// The inputs of a group of templates whose keys depend on a small value alone, not on the
+/// words: what [`crate::context_cache::ContextCache`] keeps the summed weights of.
+pub trait Context: Copy + Default + Eq {
+    /// Number of keys from [`Context::features`].
+    const FEATURES: usize;
+
+    /// A hash of every field, for cache slots.
+    fn hash(&self) -> u64;
+
+    /// Appends the group's keys.
+    fn features(&self, out: &mut Vec<u32>);
+}
+
+impl Context for ShapeContext {
+    const FEATURES: usize = 5;
+
+    fn hash(&self) -> u64 {
+        let tail = u64::from(self.first) | u64::from(self.sentence) << 1;
+        mix(mix(mix(mix(self.before ^ 0x0053_4841_5045) ^ self.shape) ^ self.after) ^ tail)
+    }
+
+    fn features(&self, out: &mut Vec<u32>) {
+        let (sp, s, sn) = (self.before, self.shape, self.after);
+        out.extend_from_slice(&[
             feature_key(18, &[sp, s]),
             feature_key(19, &[s, sn]),
             feature_key(20, &[sp, s, sn]),
+            feature_key(23, &[s, u64::from(self.first)]),
+            feature_key(24, &[s, u64::from(self.sentence)]),
+        ]);
+    }
+}
+
+/// The inputs of a token's name-list templates: its place in each list's matches, whether it
+/// is capitalised, and its neighbours' matches. Most tokens match nothing, so serving caches
+/// the summed weights per value ([`crate::context_cache`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListContext {
+    matches: TokenMatches,
+    cased: bool,
+    before: u64,
+    after: u64,
+}
+
+impl Context for ListContext {
+    const FEATURES: usize = 7;
+
+    fn hash(&self) -> u64 {
+        let own = self.matches.iter().fold(u64::from(self.cased), |acc, &p| acc << 8 | u64::from(p));
+        mix(mix(mix(own ^ 0x4c49_5354) ^ self.before) ^ self.after)
+    }
+
+    fn features(&self, out: &mut Vec<u32>) {
+        let cased = u64::from(self.cased);
+        let list = |c: usize| feature_key(36 + c as u32, &[u64::from(self.matches[c]), cased]);
+        out.extend_from_slice(&[
+            list(0),
+            list(1),
+            list(2),
+            list(3),
+            list(4),
+            feature_key(41, &[self.before]),
+            feature_key(42, &[self.after]),
+        ]);
+    }
+}
+
+/// Number of keys per token from the templates that pair words ([`context_features`]).
+pub const PAIR_FEATURES_PER_TOKEN: usize = 5;
+
+/// What a token's context templates read, for every token of the sentence `infos`: the keys of
+/// its word-pair templates (appended to `pairs`, [`PAIR_FEATURES_PER_TOKEN`] per token), and its
+/// shape and name-list contexts (appended to `shapes` and `lists`).
+pub fn context_features(
+    infos: &[TokenInfo],
+    pairs: &mut Vec<u32>,
+    shapes: &mut Vec<ShapeContext>,
+    lists: &mut Vec<ListContext>,
+) {
+    let sentence = sentence_case(infos) as u8;
+    for (n, t) in infos.iter().enumerate() {
+        let i = n as isize;
+        let (before, after) = (Slot::at(infos, i - 1), Slot::at(infos, i + 1));
+        let (w, s) = (t.lower, t.shape);
+        let (wp, wn) = (before.lower(), after.lower());
+        pairs.extend_from_slice(&[
             feature_key(21, &[wp, w]),
             feature_key(22, &[w, wn]),
-            feature_key(23, &[s, first]),
-            feature_key(24, &[s, sentence]),
             feature_key(25, &[wp, s]),
             feature_key(26, &[s, wn]),
             feature_key(27, &[wp, wn]),
-            feature_key(28, &[cluster(i, 4)]),
-            feature_key(29, &[cluster(i, 6)]),
-            feature_key(30, &[cluster(i, 10)]),
-            feature_key(31, &[cluster(i, 32)]),
-            feature_key(32, &[cluster(i - 1, 32)]),
-            feature_key(33, &[cluster(i + 1, 32)]),
-            feature_key(34, &[cluster(i - 1, 6)]),
-            feature_key(35, &[cluster(i + 1, 6)]),
-            gaz(0),
-            gaz(1),
-            gaz(2),
-            gaz(3),
-            gaz(4),
-            feature_key(41, &[signature(i - 1)]),
-            feature_key(42, &[signature(i + 1)]),
-        ];
-        out.extend_from_slice(&keys);
+        ]);
+        shapes.push(ShapeContext { before: before.shape(), shape: s, after: after.shape(), first: n == 0, sentence });
+        lists.push(ListContext {
+            matches: t.gazetteer,
+            cased: !matches!(t.case, Case::None | Case::Lower),
+            before: before.signature(),
+            after: after.signature(),
+        });
+    }
+}
+
+/// The template number of each key of a token in the order serving groups them (each role's
+/// [`word_features`], then [`context_features`]). The templates are numbered in the order
+/// [`sentence_features`] emits them, which training reads: its floating-point sums follow that
+/// order, so a retrained model does not depend on how serving groups the keys.
+const GROUPED_TEMPLATES: [u8; FEATURES_PER_TOKEN] = [
+    0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31, // own
+    3, 16, 32, 34, // previous
+    5,  // second previous
+    4, 17, 33, 35, // next
+    6,  // second next
+    21, 22, 25, 26, 27, // word pairs
+    18, 19, 20, 23, 24, // shape context
+    36, 37, 38, 39, 40, 41, 42, // name-list context
+];
+
+/// Appends `FEATURES_PER_TOKEN` keys per token of the sentence `infos` to `out`, in template
+/// order: the one-word keys of every role and the context keys together. Training reads these;
+/// serving adds the same weights in two parts (see [`Role`]).
+pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
+    let (mut pairs, mut shapes, mut lists) = (Vec::new(), Vec::new(), Vec::new());
+    context_features(infos, &mut pairs, &mut shapes, &mut lists);
+    let mut grouped = Vec::with_capacity(FEATURES_PER_TOKEN);
+    for (n, pairs) in pairs.chunks_exact(PAIR_FEATURES_PER_TOKEN).enumerate() {
+        grouped.clear();
+        for role in Role::ALL {
+            word_features(Slot::at(infos, n as isize + role.offset()), role, &mut grouped);
+        }
+        grouped.extend_from_slice(pairs);
+        shapes[n].features(&mut grouped);
+        lists[n].features(&mut grouped);
+        let base = out.len();
+        out.resize(base + FEATURES_PER_TOKEN, 0);
+        for (&key, &template) in grouped.iter().zip(&GROUPED_TEMPLATES) {
+            out[base + usize::from(template)] = key;
+        }
     }
 }
 
@@ -276,6 +478,51 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
 /// common tag), so that "Stoltenberg" alone, or typed in lower case, inherits "Jens
 /// Stoltenberg"'s PER from elsewhere in the article.
 pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<u32>) {
+    let mut contexts = Vec::with_capacity(infos.len());
+    document_contexts(infos, tags, n_types, &mut contexts);
+    for context in &contexts {
+        context.features(out);
+    }
+}
+
+/// What the document-level templates read, for every token of a whole document (see
+/// [`document_features`]): few distinct values occur, so serving caches the summed weights per
+/// value ([`crate::context_cache`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DocumentContext {
+    tag: u64,
+    before: u64,
+    after: u64,
+    majority: u64,
+    share: u64,
+    common_tag: u64,
+    case: u64,
+}
+
+impl Context for DocumentContext {
+    const FEATURES: usize = DOC_FEATURES_PER_TOKEN;
+
+    fn hash(&self) -> u64 {
+        let small = self.tag | self.majority << 8 | self.share << 16 | self.common_tag << 24 | self.case << 32;
+        mix(mix(mix(small ^ 0x0044_4f43) ^ self.before) ^ self.after)
+    }
+
+    fn features(&self, out: &mut Vec<u32>) {
+        let (tag, majority, share, case) = (self.tag, self.majority, self.share, self.case);
+        out.extend_from_slice(&[
+            feature_key(43, &[tag]),
+            feature_key(44, &[self.before, tag]),
+            feature_key(45, &[tag, self.after]),
+            feature_key(46, &[majority, share]),
+            feature_key(47, &[self.common_tag, case]),
+            feature_key(48, &[majority, share, case]),
+        ]);
+    }
+}
+
+/// Appends the [`DocumentContext`] of every token of a whole document to `out`, given the
+/// stage-1 tag of every token (`n_types` entity types).
+pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<DocumentContext>) {
     let n_tags = tag_count(n_types);
     // Per distinct word (lower-cased), its row in `counts`: how often each tag was given to it.
     let mut rows: HashMap<u64, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
@@ -323,15 +570,15 @@ pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             _ => 4,
         };
         let i = n as isize;
-        let case = info.case as u64;
-        out.extend_from_slice(&[
-            feature_key(43, &[tag as u64]),
-            feature_key(44, &[tag_at(i - 1), tag as u64]),
-            feature_key(45, &[tag as u64, tag_at(i + 1)]),
-            feature_key(46, &[majority, share]),
-            feature_key(47, &[common_tag as u64, case]),
-            feature_key(48, &[majority, share, case]),
-        ]);
+        out.push(DocumentContext {
+            tag: tag as u64,
+            before: tag_at(i - 1),
+            after: tag_at(i + 1),
+            majority,
+            share,
+            common_tag: common_tag as u64,
+            case: info.case as u64,
+        });
     }
 }
 

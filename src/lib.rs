@@ -16,6 +16,7 @@
 
 #![deny(missing_docs)]
 
+pub mod context_cache;
 pub mod decode;
 pub mod dictionary;
 pub mod error;
@@ -28,10 +29,12 @@ pub mod lexicon;
 pub mod model;
 pub mod normalize;
 pub mod offsets;
+pub mod scorer;
 pub mod sentence;
 pub mod tags;
 pub mod tokenize;
 pub mod weights;
+pub mod word_cache;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod conll;

@@ -66,6 +66,12 @@ struct NativeReport {
     best_seconds: f64,
     tokens_per_second: f64,
     mb_per_second: f64,
+    /// Threads of the parallel passes: one per core.
+    threads: usize,
+    /// Median seconds for one pass with the documents shared among `threads` threads, all
+    /// extracting with the one extractor.
+    parallel_seconds: f64,
+    parallel_tokens_per_second: f64,
     /// Model bytes in hand to the first result (validate + build the serving form + extract).
     cold_start_ms: f64,
     /// `(input bytes, tokens, nanoseconds per token)` for inputs of growing size.
@@ -146,6 +152,24 @@ fn native(docs: &[String], runs: usize, max_scale: usize) -> Result<NativeReport
     let best_seconds = times.iter().copied().fold(f64::INFINITY, f64::min);
     let seconds = median(times);
     let n_tokens = tokens(docs);
+
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let parallel_pass = || {
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for first in 0..threads {
+                let extractor = &extractor;
+                scope.spawn(move || {
+                    let found: usize =
+                        docs.iter().skip(first).step_by(threads).map(|d| extractor.extract(d).len()).sum();
+                    std::hint::black_box(found);
+                });
+            }
+        });
+        t.elapsed().as_secs_f64()
+    };
+    parallel_pass();
+    let parallel_seconds = median((0..runs).map(|_| parallel_pass()).collect());
     let bytes: usize = docs.iter().map(String::len).sum();
 
     let mut scaling = Vec::new();
@@ -176,6 +200,9 @@ fn native(docs: &[String], runs: usize, max_scale: usize) -> Result<NativeReport
         best_seconds,
         tokens_per_second: n_tokens as f64 / seconds,
         mb_per_second: bytes as f64 / 1e6 / seconds,
+        threads,
+        parallel_seconds,
+        parallel_tokens_per_second: n_tokens as f64 / parallel_seconds,
         cold_start_ms,
         scaling,
     })
