@@ -105,16 +105,14 @@ export function createClient(options = {}) {
         }
         for (const e of entities) job.entities.push(e);
         job.onChunk?.({ start: msg.start, end: msg.end, entities });
-        break;
-      }
-      case 'progress':
         job.chunks = msg.chunks;
         job.onProgress?.({ done: msg.done, total: msg.total, chunk: msg.chunk, chunks: msg.chunks });
+        if (msg.result) {
+          jobs.delete(msg.id);
+          job.resolve({ entities: job.entities, ms: msg.result.ms, chunks: msg.result.chunks || 1, engine: 'worker' });
+        }
         break;
-      case 'result':
-        jobs.delete(msg.id);
-        job.resolve({ entities: job.entities, ms: msg.ms, chunks: msg.chunks || 1, engine: 'worker' });
-        break;
+      }
       case 'cancelled':
         jobs.delete(msg.id);
         job.reject(abortError(job.signal));

@@ -6,11 +6,12 @@
 //                                                             ignoreCase, chunkSize)
 //               { type: 'cancel', id }
 // Messages out: { type: 'ready', version }
-//               { type: 'chunk', id, start, end, starts, ends, labels, scores }
+//               { type: 'chunk', id, start, end, starts, ends, labels, scores,
+//                 done, total, chunk, chunks, result? }
 //                   one chunk's entities as transferred typed arrays (whole-text UTF-16 offsets;
-//                   labels index LABELS), in text order, as soon as the chunk is done
-//               { type: 'progress', id, done, total, chunk, chunks }
-//               { type: 'result', id, ms, chunks, count }
+//                   labels index LABELS), in text order, as soon as the chunk is done, with the
+//                   progress after it; the last chunk also carries `result: { ms, chunks, count }`,
+//                   so a short text costs one message, not three
 //               { type: 'cancelled', id }
 //               { type: 'error', id, message }                (id is null for a load failure)
 //
@@ -85,8 +86,10 @@ async function serve({ id, text, options = {} }) {
     return;
   }
   const t0 = performance.now();
-  let chunks = 0;
   let count = 0;
+  // Each chunk's message waits for its progress; the last one waits for the result as well.
+  let pending = null;
+  const post = ({ message, transfer }) => self.postMessage(message, transfer);
   try {
     await extract(String(text), {
       ...options,
@@ -105,16 +108,17 @@ async function serve({ id, text, options = {} }) {
           scores[i] = e.score;
         }
         count += n;
-        self.postMessage({ type: 'chunk', id, start, end, starts, ends, labels, scores }, [
-          starts.buffer,
-          ends.buffer,
-          labels.buffer,
-          scores.buffer,
-        ]);
+        pending = {
+          message: { type: 'chunk', id, start, end, starts, ends, labels, scores },
+          transfer: [starts.buffer, ends.buffer, labels.buffer, scores.buffer],
+        };
       },
       onProgress(p) {
-        chunks = p.chunks;
-        self.postMessage({ type: 'progress', id, ...p });
+        Object.assign(pending.message, p);
+        if (p.chunk < p.chunks) {
+          post(pending);
+          pending = null;
+        }
       },
     });
   } catch (err) {
@@ -122,7 +126,8 @@ async function serve({ id, text, options = {} }) {
     else self.postMessage({ type: 'error', id, message: errorText(err) });
     return;
   }
-  self.postMessage({ type: 'result', id, ms: performance.now() - t0, chunks, count });
+  pending.message.result = { ms: performance.now() - t0, chunks: pending.message.chunks, count };
+  post(pending);
 }
 
 function errorText(err) {
