@@ -633,6 +633,13 @@ mod tests {
     }
 
     #[test]
+    fn every_template_has_one_place_in_the_grouped_order() {
+        let mut templates = GROUPED_TEMPLATES.to_vec();
+        templates.sort_unstable();
+        assert!(templates.iter().copied().eq(0..FEATURES_PER_TOKEN as u8));
+    }
+
+    #[test]
     fn one_row_of_keys_per_token() {
         let infos: Vec<TokenInfo> = ["NATO", "met", "in", "Bucharest"].map(info).to_vec();
         let mut keys = Vec::new();
