@@ -123,8 +123,8 @@ impl<'s> Scoring<'s> {
         context_features(&self.infos[range], &mut self.keys, &mut shapes, &mut lists);
         model.weights().add(&self.keys, PAIR_FEATURES_PER_TOKEN, 0, sums, &mut self.lookup);
         for (at, (shape, list)) in shapes.iter().zip(&lists).enumerate() {
-            add_context_sums(caches.shapes.get(shape, model.weights()), at, len, n_tags, sums);
-            add_context_sums(caches.lists.get(list, model.weights()), at, len, n_tags, sums);
+            add_row(caches.shapes.get(shape, model.weights()), at, len, n_tags, sums);
+            add_row(caches.lists.get(list, model.weights()), at, len, n_tags, sums);
         }
     }
 
@@ -162,11 +162,6 @@ fn add_row(row: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32
             *sum += w;
         }
     }
-}
-
-/// Adds a context's cached sums (per stage and tag) to token `at` of a sentence of `len` tokens.
-fn add_context_sums(context: &[i32], at: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
-    add_row(context, at, len, n_tags, sums);
 }
 
 /// Adds a word's cached sums (per role, stage and tag) to the tokens of a sentence of `len`
