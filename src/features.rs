@@ -20,13 +20,13 @@ use std::hash::BuildHasherDefault;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 4;
+pub const FEATURE_SET: u16 = 5;
 
 /// Number of feature keys emitted per token by [`sentence_features`].
-pub const FEATURES_PER_TOKEN: usize = 43;
+pub const FEATURES_PER_TOKEN: usize = 46;
 
 /// Number of feature keys emitted per token by [`document_features`].
-pub const DOC_FEATURES_PER_TOKEN: usize = 6;
+pub const DOC_FEATURES_PER_TOKEN: usize = 8;
 
 // The gazetteer templates below are written out for five categories.
 const _: () = assert!(CATEGORIES.len() == 5);
@@ -44,6 +44,7 @@ pub struct TokenInfo {
     shape: u64,
     case: Case,
     cluster: Path,
+    flat: u16,
     gazetteer: TokenMatches,
 }
 
@@ -121,7 +122,7 @@ impl TokenInfo {
             (1, _) if first_upper => Case::Title,
             _ => Case::Mixed,
         };
-        let cluster = lexicon.path(lower);
+        let classes = lexicon.classes(lower);
         TokenInfo {
             lower,
             exact: exact.finish(),
@@ -129,7 +130,8 @@ impl TokenInfo {
             suffixes,
             shape: shape.finish(),
             case,
-            cluster,
+            cluster: classes.path(),
+            flat: classes.flat(),
             gazetteer: [0; CATEGORIES.len()],
         }
     }
@@ -232,6 +234,10 @@ impl Slot<'_> {
         self.part(|t| u64::from(path_prefix(t.cluster, k)))
     }
 
+    fn flat(self) -> u64 {
+        self.part(|t| u64::from(t.flat))
+    }
+
     fn signature(self) -> u64 {
         self.part(|t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
     }
@@ -272,7 +278,7 @@ impl Role {
 }
 
 /// Number of keys per token from the one-word templates (all roles together).
-pub const WORD_FEATURES_PER_TOKEN: usize = 26;
+pub const WORD_FEATURES_PER_TOKEN: usize = 29;
 
 const _: () = assert!(
     WORD_FEATURES_PER_TOKEN + PAIR_FEATURES_PER_TOKEN + ShapeContext::FEATURES + ListContext::FEATURES
@@ -282,12 +288,13 @@ const _: () = assert!(
 /// Appends the keys of the one-word templates that the word in `slot` gives a token it stands
 /// in `role` to. A boundary is never a scored token: `Role::Own` of a boundary has no keys.
 pub fn word_features(slot: Slot<'_>, role: Role, out: &mut Vec<u32>) {
-    let neighbour = |lower: u32, shape: u32, fine: u32, coarse: u32| {
+    let neighbour = |lower: u32, shape: u32, fine: u32, coarse: u32, flat: u32| {
         [
             feature_key(lower, &[slot.lower()]),
             feature_key(shape, &[slot.shape()]),
             feature_key(fine, &[slot.cluster(32)]),
             feature_key(coarse, &[slot.cluster(6)]),
+            feature_key(flat, &[slot.flat()]),
         ]
     };
     match (role, slot) {
@@ -308,10 +315,11 @@ pub fn word_features(slot: Slot<'_>, role: Role, out: &mut Vec<u32>) {
             feature_key(29, &[slot.cluster(6)]),
             feature_key(30, &[slot.cluster(10)]),
             feature_key(31, &[slot.cluster(32)]),
+            feature_key(43, &[slot.flat()]),
         ]),
         (Role::Own, Slot::Start | Slot::End) => {}
-        (Role::Previous, _) => out.extend_from_slice(&neighbour(3, 16, 32, 34)),
-        (Role::Next, _) => out.extend_from_slice(&neighbour(4, 17, 33, 35)),
+        (Role::Previous, _) => out.extend_from_slice(&neighbour(3, 16, 32, 34, 44)),
+        (Role::Next, _) => out.extend_from_slice(&neighbour(4, 17, 33, 35, 45)),
         (Role::SecondPrevious, _) => out.push(feature_key(5, &[slot.lower()])),
         (Role::SecondNext, _) => out.push(feature_key(6, &[slot.lower()])),
     }
@@ -436,10 +444,10 @@ pub fn context_features(
 /// [`sentence_features`] emits them, which training reads: its floating-point sums follow that
 /// order, so a retrained model does not depend on how serving groups the keys.
 const GROUPED_TEMPLATES: [u8; FEATURES_PER_TOKEN] = [
-    0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31, // own
-    3, 16, 32, 34, // previous
+    0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31, 43, // own
+    3, 16, 32, 34, 44, // previous
     5,  // second previous
-    4, 17, 33, 35, // next
+    4, 17, 33, 35, 45, // next
     6,  // second next
     21, 22, 25, 26, 27, // word pairs
     18, 19, 20, 23, 24, // shape context
@@ -497,25 +505,35 @@ pub struct DocumentContext {
     share: u64,
     common_tag: u64,
     case: u64,
+    elsewhere: u64,
 }
 
 impl Context for DocumentContext {
     const FEATURES: usize = DOC_FEATURES_PER_TOKEN;
 
     fn hash(&self) -> u64 {
-        let small = self.tag | self.majority << 8 | self.share << 16 | self.common_tag << 24 | self.case << 32;
+        let small = self.tag
+            | self.majority << 8
+            | self.share << 16
+            | self.common_tag << 24
+            | self.case << 32
+            | self.elsewhere << 40;
         mix(mix(mix(small ^ 0x0044_4f43) ^ self.before) ^ self.after)
     }
 
     fn features(&self, out: &mut Vec<u32>) {
         let (tag, majority, share, case) = (self.tag, self.majority, self.share, self.case);
+        // Numbered after the sentence templates.
+        let template = |k: usize| (FEATURES_PER_TOKEN + k) as u32;
         out.extend_from_slice(&[
-            feature_key(43, &[tag]),
-            feature_key(44, &[self.before, tag]),
-            feature_key(45, &[tag, self.after]),
-            feature_key(46, &[majority, share]),
-            feature_key(47, &[self.common_tag, case]),
-            feature_key(48, &[majority, share, case]),
+            feature_key(template(0), &[tag]),
+            feature_key(template(1), &[self.before, tag]),
+            feature_key(template(2), &[tag, self.after]),
+            feature_key(template(3), &[majority, share]),
+            feature_key(template(4), &[self.common_tag, case]),
+            feature_key(template(5), &[majority, share, case]),
+            feature_key(template(6), &[self.elsewhere, case]),
+            feature_key(template(7), &[self.elsewhere, majority]),
         ]);
     }
 }
@@ -527,15 +545,27 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
     // Per distinct word (lower-cased), its row in `counts`: how often each tag was given to it.
     let mut rows: HashMap<u64, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
     let mut counts: Vec<u32> = Vec::new();
+    // Per distinct word, how often it is written in lower case, and capitalised after a word.
+    let mut cases: Vec<[u32; 2]> = Vec::new();
+    let writing = |n: usize| -> [u32; 2] {
+        let after_word = n > 0 && infos[n - 1].case != Case::None;
+        let case = infos[n].case;
+        [u32::from(case == Case::Lower), u32::from(after_word && matches!(case, Case::Title | Case::Mixed))]
+    };
     let word_rows: Vec<usize> = infos
         .iter()
         .zip(tags)
-        .map(|(info, &tag)| {
+        .enumerate()
+        .map(|(n, (info, &tag))| {
             let row = *rows.entry(info.lower).or_insert_with(|| {
                 counts.resize(counts.len() + n_tags, 0);
-                counts.len() / n_tags - 1
+                cases.push([0; 2]);
+                cases.len() - 1
             });
             counts[row * n_tags + tag] += 1;
+            let [lower, capitalised] = writing(n);
+            cases[row][0] += lower;
+            cases[row][1] += capitalised;
             row
         })
         .collect();
@@ -569,6 +599,8 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             (o, e) if e < o => 3,
             _ => 4,
         };
+        let [lower, capitalised] = writing(n);
+        let elsewhere = u64::from(cases[row][0] > lower) | u64::from(cases[row][1] > capitalised) << 1;
         let i = n as isize;
         out.push(DocumentContext {
             tag: tag as u64,
@@ -578,6 +610,7 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             share,
             common_tag: common_tag as u64,
             case: info.case as u64,
+            elsewhere,
         });
     }
 }
@@ -586,14 +619,17 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
 mod tests {
     use super::*;
 
+    use crate::lexicon::Classes;
+
     fn info(word: &str) -> TokenInfo {
         TokenInfo::new(word, &Lexicon::default())
     }
 
     #[test]
     fn clusters_are_looked_up_case_insensitively() {
-        let lex = Lexicon::new([("bucharest", 0b1_0110_0101)]);
+        let lex = Lexicon::new([("bucharest", Classes::new(0b1_0110_0101, 3))]);
         assert_eq!(TokenInfo::new("BUCHAREST", &lex).cluster, 0b1_0110_0101);
+        assert_eq!(TokenInfo::new("BUCHAREST", &lex).flat, 3);
         assert_eq!(TokenInfo::new("Bucharest", &lex).cluster, 0b1_0110_0101);
         assert_eq!(TokenInfo::new("Kyiv", &lex).cluster, 0);
     }
@@ -659,10 +695,27 @@ mod tests {
         document_features(&infos, &tags, 4, &mut keys);
         assert_eq!(keys.len(), 5 * DOC_FEATURES_PER_TOKEN);
         let majority_share = |n: usize| keys[n * DOC_FEATURES_PER_TOKEN + 3];
+        let template = (FEATURES_PER_TOKEN + 3) as u32;
         // The lower-case mention sees the other mention, tagged PER: majority type 1, share 4.
-        assert_eq!(majority_share(3), feature_key(46, &[1, 4]));
+        assert_eq!(majority_share(3), feature_key(template, &[1, 4]));
         // "said" has no other mention.
-        assert_eq!(majority_share(2), feature_key(46, &[0, 0]));
+        assert_eq!(majority_share(2), feature_key(template, &[0, 0]));
+    }
+
+    #[test]
+    fn other_mentions_tell_how_a_word_is_written_elsewhere() {
+        // "Bank" opens a sentence; elsewhere "bank" is lower case, and "Fed" is capitalised
+        // after a word.
+        let words = ["Bank", "rates", ".", "The", "bank", "said", "Fed", "cut", ".", "Fed", "sources"];
+        let infos: Vec<TokenInfo> = words.map(info).to_vec();
+        let mut contexts = Vec::new();
+        document_contexts(&infos, &[0; 11], 4, &mut contexts);
+        let elsewhere: Vec<u64> = contexts.iter().map(|c| c.elsewhere).collect();
+        // Bank: lower case elsewhere (1). bank: never elsewhere in lower case, and its other
+        // mention opens a sentence (0). Fed after "said": the other Fed follows ".", not a word
+        // (0). Fed after ".": capitalised after a word elsewhere (2).
+        assert_eq!([elsewhere[0], elsewhere[4], elsewhere[6], elsewhere[9]], [1, 0, 0, 2]);
+        assert_eq!(elsewhere[1], 0, "a word with no other mention");
     }
 
     #[test]

@@ -83,10 +83,12 @@ fn glue_point(word: &str, lexicon: &Lexicon) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexicon::Classes;
     use crate::tokenize::tokenize;
 
     fn lexicon() -> Lexicon {
-        Lexicon::new([("ukraine", 0b1_01), ("brandon", 0b1_10), ("brand", 0b1_11), ("said", 0b1_001)])
+        let words = [("ukraine", 0b1_01), ("brandon", 0b1_10), ("brand", 0b1_11), ("said", 0b1_001)];
+        Lexicon::new(words.map(|(w, path)| (w, Classes::new(path, 0))))
     }
 
     fn split(text: &str) -> Vec<&str> {

@@ -1,8 +1,10 @@
-//! Word clusters: a word → Brown-cluster bit path table shipped inside the model.
+//! Word clusters: a word → cluster table shipped inside the model.
 //!
 //! Brown clusters group words that occur in similar contexts, learned from unlabelled text, so
 //! a word never seen in the labelled training data still shares features with words that were
 //! (Miller et al. 2004; Ratinov & Roth 2009). Prefixes of the bit path give coarser clusters.
+//! A second, independent clustering learned from other text ([`Classes::flat`], an opaque
+//! cluster number) gives a second opinion on the same words.
 //! Words are looked up case-insensitively by the hash of their lower-cased form, which
 //! [`crate::features::TokenInfo`] computes anyway. The table is a [`KeyTable`], sized once and
 //! filled straight from the model file's word list at load.
@@ -13,8 +15,39 @@ use crate::hash::{KeyList, KeyTable, TextHasher, hash_str};
 /// "no cluster".
 pub type Path = u32;
 
-/// The longest bit path that fits in a [`Path`].
-pub const MAX_PATH_BITS: usize = 31;
+/// The longest bit path that fits in a [`Path`] stored in [`Classes`].
+pub const MAX_PATH_BITS: usize = 19;
+
+/// The number of bits of [`Classes`] that hold the Brown path (with its leading 1 bit).
+const PATH_FIELD_BITS: u32 = MAX_PATH_BITS as u32 + 1;
+
+/// The largest flat cluster number that fits in [`Classes`].
+pub const MAX_FLAT: u16 = (1 << (32 - PATH_FIELD_BITS)) - 1;
+
+/// A word's clusters packed in one table value: its Brown path in the low 20 bits and its flat
+/// cluster number (1-based, 0 = none) above them, so one lookup finds both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Classes(pub u32);
+
+impl Classes {
+    /// Packs a Brown path (0 = none, at most [`MAX_PATH_BITS`] bits) and a flat cluster number
+    /// (0 = none, at most [`MAX_FLAT`]).
+    pub fn new(path: Path, flat: u16) -> Classes {
+        assert!(path >> PATH_FIELD_BITS == 0, "Brown path longer than {MAX_PATH_BITS} bits");
+        assert!(flat <= MAX_FLAT, "flat cluster number above {MAX_FLAT}");
+        Classes(u32::from(flat) << PATH_FIELD_BITS | path)
+    }
+
+    /// The Brown path, or 0.
+    pub fn path(self) -> Path {
+        self.0 & ((1 << PATH_FIELD_BITS) - 1)
+    }
+
+    /// The flat cluster number, or 0.
+    pub fn flat(self) -> u16 {
+        (self.0 >> PATH_FIELD_BITS) as u16
+    }
+}
 
 /// Packs a bit-path string such as `"0110"`; `None` if it is empty, too long or not binary.
 pub fn pack_path(bits: &str) -> Option<Path> {
@@ -37,19 +70,19 @@ pub fn path_prefix(path: Path, k: usize) -> Path {
     if len <= k { path } else { path >> (len - k) }
 }
 
-/// Cluster paths by lower-cased word.
+/// Clusters by lower-cased word.
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     paths: KeyTable,
 }
 
 impl Lexicon {
-    /// A lexicon of `(lower-cased word, packed path)` entries; a word listed twice keeps its
-    /// last path.
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, Path)>) -> Lexicon {
+    /// A lexicon of `(lower-cased word, clusters)` entries; a word listed twice keeps its last
+    /// clusters.
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, Classes)>) -> Lexicon {
         let mut list = KeyList::default();
-        for (word, path) in entries {
-            list.push(hash_str(word), path);
+        for (word, classes) in entries {
+            list.push(hash_str(word), classes.0);
         }
         Lexicon::from_hashes(list)
     }
@@ -59,12 +92,17 @@ impl Lexicon {
         Lexicon { paths: KeyTable::new(entries, |_, last| last) }
     }
 
-    /// The path of the word whose lower-cased form hashes to `lower_hash`, or 0.
-    pub fn path(&self, lower_hash: u64) -> Path {
-        self.paths.get(lower_hash)
+    /// The clusters of the word whose lower-cased form hashes to `lower_hash` (none: 0).
+    pub fn classes(&self, lower_hash: u64) -> Classes {
+        Classes(self.paths.get(lower_hash))
     }
 
-    /// The path of `word`, looked up lower-cased, or 0.
+    /// The Brown path of the word whose lower-cased form hashes to `lower_hash`, or 0.
+    pub fn path(&self, lower_hash: u64) -> Path {
+        self.classes(lower_hash).path()
+    }
+
+    /// The Brown path of `word`, looked up lower-cased, or 0.
     pub fn word_path(&self, word: &str) -> Path {
         let mut h = TextHasher::default();
         for c in word.chars().flat_map(char::to_lowercase) {
@@ -98,12 +136,25 @@ mod tests {
         assert_eq!(pack_path(""), None);
         assert_eq!(pack_path("012"), None);
         assert_ne!(pack_path("0"), pack_path("00"));
+        assert_eq!(pack_path(&"1".repeat(MAX_PATH_BITS)), Some((1 << (MAX_PATH_BITS + 1)) - 1));
+        assert_eq!(pack_path(&"1".repeat(MAX_PATH_BITS + 1)), None);
+    }
+
+    #[test]
+    fn classes_keep_both_clusterings_apart() {
+        let longest = (1 << (MAX_PATH_BITS + 1)) - 1;
+        for (path, flat) in [(0, 0), (0b1_0110, 0), (0, 1), (longest, MAX_FLAT), (0b1, MAX_FLAT)] {
+            let c = Classes::new(path, flat);
+            assert_eq!((c.path(), c.flat()), (path, flat));
+        }
     }
 
     #[test]
     fn looks_words_up_by_lower_case_hash() {
-        let lex = Lexicon::new([("london", 0b1_0110), ("paris", 0b1_0111)]);
+        let lex = Lexicon::new([("london", Classes::new(0b1_0110, 7)), ("paris", Classes::new(0b1_0111, 0))]);
         assert_eq!(lex.path(hash_str("london")), 0b1_0110);
+        assert_eq!(lex.classes(hash_str("london")).flat(), 7);
+        assert_eq!(lex.classes(hash_str("paris")), Classes::new(0b1_0111, 0));
         assert_eq!(lex.path(hash_str("berlin")), 0);
         assert_eq!(lex.word_path("LONDON"), 0b1_0110);
         assert_eq!(lex.len(), 2);

@@ -25,8 +25,8 @@
 //! | per stage: tag of each weight | u8 × total |
 //! | per stage: each weight | i16 × total |
 //! | word clusters `c` | u32 |
-//! | each cluster's packed bit path and word count, paths strictly increasing | (u32, u32) × c |
-//! | cluster words: lower-cased, `\n`-separated, grouped by cluster | u32 byte length + UTF-8 |
+//! | each cluster pair's packed [`Classes`] and word count, strictly increasing | (u32, u32) × c |
+//! | cluster words: lower-cased, `\n`-separated, grouped by cluster pair | u32 byte length + UTF-8 |
 //! | gazetteer categories `g` ([`crate::gazetteer::CATEGORIES`]) | u8 |
 //! | per category: its name, then its phrases in match form, `\n`-separated | u8 length + UTF-8, u32 byte length + UTF-8 |
 //! | CRC-32 of everything before | u32 |
@@ -44,7 +44,7 @@ use crate::error::ModelError;
 use crate::features::FEATURE_SET;
 use crate::gazetteer::{CATEGORIES, Gazetteer};
 use crate::hash::{KeyList, TextHasher};
-use crate::lexicon::{Lexicon, Path};
+use crate::lexicon::{Classes, Lexicon};
 use crate::tags::{Label, tag_count};
 use crate::weights::{FeatureWeights, StageColumns};
 
@@ -65,8 +65,8 @@ pub struct ModelData {
     pub temperature: f32,
     /// The labelling stages, in the order they run.
     pub stages: Vec<StageData>,
-    /// Word clusters: `(lower-cased word, packed Brown path)`.
-    pub clusters: Vec<(String, Path)>,
+    /// Word clusters: `(lower-cased word, its clusters)`.
+    pub clusters: Vec<(String, Classes)>,
     /// Gazetteer phrases: `(phrase in match form, category index)`.
     pub gazetteer: Vec<(String, u8)>,
 }
@@ -389,10 +389,10 @@ fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
 
 impl ModelData {
     fn write_lexicon(&self, out: &mut Vec<u8>) {
-        let mut words: Vec<&(String, Path)> = self.clusters.iter().collect();
+        let mut words: Vec<&(String, Classes)> = self.clusters.iter().collect();
         words.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        let mut groups: Vec<(Path, u32)> = Vec::new();
-        for &(_, path) in &words {
+        let mut groups: Vec<(u32, u32)> = Vec::new();
+        for &(_, Classes(path)) in &words {
             match groups.last_mut() {
                 Some((p, n)) if *p == *path => *n += 1,
                 _ => groups.push((*path, 1)),
@@ -507,8 +507,8 @@ fn hash_lines(lines: &[u8], hashes: &mut [u64], mut at: usize) -> usize {
 }
 
 /// Reads the cluster table: `(path, word count)` per cluster, paths strictly increasing.
-fn read_clusters(table: &[u8]) -> Result<Vec<(Path, u32)>, ModelError> {
-    let mut prev: Path = 0;
+fn read_clusters(table: &[u8]) -> Result<Vec<(u32, u32)>, ModelError> {
+    let mut prev = 0;
     table
         .chunks_exact(8)
         .map(|c| {
@@ -676,7 +676,12 @@ mod tests {
                 transitions: tr,
                 features: vec![(7, vec![(0, 1.0), (4, -2.0)]), (9, vec![(8, 0.75)])],
             }],
-            clusters: vec![("paris".into(), 0b1_0110), ("london".into(), 0b1_0110), ("nato".into(), 0b1_11)],
+            clusters: vec![
+                ("paris".into(), Classes::new(0b1_0110, 2)),
+                ("london".into(), Classes::new(0b1_0110, 2)),
+                ("nato".into(), Classes::new(0b1_11, 0)),
+                ("kyiv".into(), Classes::new(0, 1)),
+            ],
             gazetteer: vec![("new york".into(), 1), ("georgia".into(), 0), ("georgia".into(), 3)],
         }
     }
@@ -698,7 +703,9 @@ mod tests {
         assert!((m.transitions(0).pair[1] - 0.5).abs() < 1e-3);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
         assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
-        assert_eq!(m.lexicon().len(), 3);
+        assert_eq!(m.lexicon().classes(crate::hash::hash_str("kyiv")), Classes::new(0, 1));
+        assert_eq!(m.lexicon().classes(crate::hash::hash_str("paris")).flat(), 2);
+        assert_eq!(m.lexicon().len(), 4);
         assert_eq!(m.gazetteer().len(), 2);
     }
 

@@ -1,11 +1,11 @@
 //! Reading the external knowledge sources that training copies into a model: Brown clusters
 //! and gazetteers from the files in `shared/data`. Native only.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path as FsPath;
 
 use crate::gazetteer::{CATEGORIES, match_form};
-use crate::lexicon::{Path, pack_path};
+use crate::lexicon::{Classes, MAX_FLAT, Path, pack_path};
 
 /// Parses Brown clusters as `bit-path<TAB>word[<TAB>log-probability]` lines (the layout of
 /// `en_brown_paths.tsv`), keeping words with a letter, keyed lower-case; where several forms of
@@ -30,6 +30,43 @@ pub fn parse_brown_paths(text: &str) -> Result<Vec<(String, Path)>, String> {
     let mut out: Vec<(String, Path)> = best.into_iter().map(|(w, (p, _))| (w, p)).collect();
     out.sort();
     Ok(out)
+}
+
+/// Parses a flat clustering as `word<TAB>cluster` lines (the layout of Snips NLU's
+/// `brown_clusters.txt`, whose values are opaque numbers), keeping words with a letter, keyed
+/// lower-case (the first line of a word wins). Clusters are renumbered 1, 2, … in the order of
+/// their values.
+pub fn parse_flat_clusters(text: &str) -> Result<Vec<(String, u16)>, String> {
+    let mut words: BTreeMap<String, u64> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some((word, value)) = line.split_once('\t') else {
+            return Err(format!("line {}: expected word<TAB>cluster", n + 1));
+        };
+        let value: u64 = value.trim().parse().map_err(|_| format!("line {}: {value:?} is not a number", n + 1))?;
+        if word.chars().any(char::is_alphabetic) {
+            words.entry(word.to_lowercase()).or_insert(value);
+        }
+    }
+    let mut values: Vec<u64> = words.values().copied().collect();
+    values.sort_unstable();
+    values.dedup();
+    if values.len() > usize::from(MAX_FLAT) {
+        return Err(format!("{} clusters, at most {MAX_FLAT} fit", values.len()));
+    }
+    let number = |v: &u64| values.binary_search(v).expect("listed") as u16 + 1;
+    Ok(words.iter().map(|(w, v)| (w.clone(), number(v))).collect())
+}
+
+/// Joins a Brown clustering and a flat one into each word's [`Classes`], sorted by word. Only
+/// the Brown clustering's words are kept: the flat one adds a second opinion on them, not words
+/// of its own (Snips' vocabulary beyond spaCy's is mostly social-media noise, hashtags, user
+/// names and misspellings, that would double the lexicon's download).
+pub fn join_clusters(brown: &[(String, Path)], flat: &[(String, u16)]) -> Vec<(String, Classes)> {
+    let flat: BTreeMap<&str, u16> = flat.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+    let mut joined: Vec<(String, Classes)> =
+        brown.iter().map(|(w, p)| (w.clone(), Classes::new(*p, flat.get(w.as_str()).copied().unwrap_or(0)))).collect();
+    joined.sort();
+    joined
 }
 
 /// Reads the permissively licensed name lists under `dir` (the layout of
@@ -111,6 +148,17 @@ mod tests {
         let clusters = parse_brown_paths(text).unwrap();
         assert_eq!(clusters, vec![("nato".to_string(), 0b1_10), ("paris".to_string(), 0b1_0110)]);
         assert!(parse_brown_paths("01x\tword").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn flat_clusters_are_renumbered_in_value_order() {
+        let text = "Kyiv\t40000\nkyiv\t7\nnato\t7\n!!\t36352\n";
+        let flat = parse_flat_clusters(text).unwrap();
+        assert_eq!(flat, vec![("kyiv".to_string(), 2), ("nato".to_string(), 1)]);
+        assert!(parse_flat_clusters("word\tx").unwrap_err().contains("line 1"));
+        let joined = join_clusters(&[("nato".to_string(), 0b1_10), ("paris".to_string(), 0b1_0110)], &flat);
+        let words: Vec<(&str, u32, u16)> = joined.iter().map(|(w, c)| (w.as_str(), c.path(), c.flat())).collect();
+        assert_eq!(words, vec![("nato", 0b1_10, 1), ("paris", 0b1_0110, 0)]);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! The labeller works sentence by sentence (its context window should not cross a sentence
 //! boundary, and Viterbi's cost is linear in sentence length). A sentence ends at a line break,
-//! at `.`, `!`, `?` or `…` followed by a token that does not start in lower case, and at
-//! [`MAX_SENTENCE_TOKENS`] tokens, so that text without punctuation cannot build one huge
-//! sentence.
+//! at `.`, `!`, `?` or `…` followed by a token that does not start in lower case, at a camel-case
+//! seam that the tokenizer cut (`Ukraine|Stoltenberg said`: scraping dropped the line break
+//! between a heading or paragraph and the next), and at [`MAX_SENTENCE_TOKENS`] tokens, so that
+//! text without punctuation cannot build one huge sentence.
 
 use std::ops::Range;
 
@@ -24,6 +25,7 @@ pub fn split_sentences_into(text: &str, tokens: &[Token], out: &mut Vec<Range<us
                 let gap = &text[tokens[i].end..next.start];
                 gap.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
                     || (is_terminal(tokens[i].text(text)) && !starts_lowercase(next.text(text)))
+                    || is_camel_seam(text, tokens[i], *next)
                     || i + 1 - start >= MAX_SENTENCE_TOKENS
             }
         };
@@ -36,6 +38,12 @@ pub fn split_sentences_into(text: &str, tokens: &[Token], out: &mut Vec<Range<us
 
 fn is_terminal(token: &str) -> bool {
     !token.is_empty() && token.chars().all(|c| matches!(c, '.' | '!' | '?' | '…'))
+}
+
+/// Whether `a` and `b` touch, `a` ending in a lower-case letter and `b` starting with an
+/// upper-case one: a word cut in two by the tokenizer at a camel-case seam.
+pub fn is_camel_seam(text: &str, a: Token, b: Token) -> bool {
+    a.end == b.start && a.text(text).ends_with(char::is_lowercase) && b.text(text).starts_with(char::is_uppercase)
 }
 
 fn starts_lowercase(token: &str) -> bool {
@@ -67,6 +75,14 @@ mod tests {
         assert_eq!(
             sentences("Mr. Smith met U.S. officials. Then... ok. it went on"),
             ["Mr. Smith met U.S. officials.", "Then... ok. it went on"]
+        );
+    }
+
+    #[test]
+    fn a_camel_case_seam_from_scraping_starts_a_sentence() {
+        assert_eq!(
+            sentences("aid to UkraineStoltenberg said. McDonald and iPhone stay whole."),
+            ["aid to Ukraine", "Stoltenberg said.", "McDonald and iPhone stay whole."]
         );
     }
 

@@ -26,7 +26,7 @@ use crate::features::{
     DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, TokenInfo, describe_tokens, document_features, sentence_features,
 };
 use crate::gazetteer::Gazetteer;
-use crate::lexicon::{Lexicon, Path};
+use crate::lexicon::{Classes, Lexicon};
 use crate::model::{Model, ModelData, StageData};
 use crate::tags::{Tag, from_spans, tag_count};
 
@@ -37,8 +37,8 @@ pub const TYPES: [&str; 4] = ["PER", "LOC", "ORG", "MISC"];
 /// External knowledge for training: it is copied into the model, which uses it at run time.
 #[derive(Clone, Debug, Default)]
 pub struct Resources {
-    /// Word clusters: `(lower-cased word, packed Brown path)`.
-    pub clusters: Vec<(String, Path)>,
+    /// Word clusters: `(lower-cased word, its clusters)`.
+    pub clusters: Vec<(String, Classes)>,
     /// Gazetteer phrases: `(phrase in match form, category index)`.
     pub gazetteer: Vec<(String, u8)>,
 }
@@ -48,8 +48,15 @@ pub struct Resources {
 pub struct TrainConfig {
     /// Passes over the training set per stage; the best epoch on dev is kept.
     pub epochs: usize,
-    /// Seed of the sentence-order shuffle.
+    /// Instead of choosing epochs on dev, run exactly this many per stage and keep the last:
+    /// for a final model trained on dev as well, with the epochs a run without dev chose.
+    pub fixed_epochs: Option<[usize; 2]>,
+    /// Instead of calibrating the temperature on dev, use this one (for the same reason).
+    pub temperature: Option<f32>,
+    /// Seed of the sentence-order shuffle (replica `r` uses `seed + r`).
     pub seed: u64,
+    /// Perceptrons trained side by side in different orders and averaged.
+    pub replicas: usize,
     /// Features seen fewer times than this in training are dropped.
     pub min_count: u32,
     /// The model's name.
@@ -70,7 +77,10 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             epochs: 12,
+            fixed_epochs: None,
+            temperature: None,
             seed: 1,
+            replicas: 4,
             min_count: 1,
             name: "conll-en".into(),
             augment_case: true,
@@ -146,10 +156,16 @@ pub fn train(
         on_epoch(&EpochReport { stage: 1, epoch, mistakes, dev_f1: f1 });
         f1
     };
-    let (stage_one, best_epoch) = fit(&all, FEATURES_PER_TOKEN, n_tags, config, config.epochs, Some(&mut score_one));
+    let (stage_one, best_epoch) = match config.fixed_epochs {
+        Some([epochs, _]) => fit(&all, FEATURES_PER_TOKEN, n_tags, config, epochs, None),
+        None => fit(&all, FEATURES_PER_TOKEN, n_tags, config, config.epochs, Some(&mut score_one)),
+    };
+    let calibrated = |data: &mut ModelData| {
+        data.temperature = config.temperature.unwrap_or_else(|| calibrate_temperature(data, dev));
+    };
     if !config.document_stage {
         let mut data = model_with(vec![stage_one]);
-        data.temperature = calibrate_temperature(&data, dev);
+        calibrated(&mut data);
         return data;
     }
 
@@ -191,9 +207,12 @@ pub fn train(
         on_epoch(&EpochReport { stage: 2, epoch, mistakes, dev_f1: f1 });
         f1
     };
-    let (stage_two, _) = fit(&all, stride, n_tags, config, config.epochs, Some(&mut score_two));
+    let (stage_two, _) = match config.fixed_epochs {
+        Some([_, epochs]) => fit(&all, stride, n_tags, config, epochs, None),
+        None => fit(&all, stride, n_tags, config, config.epochs, Some(&mut score_two)),
+    };
     let mut data = model_with(vec![stage_one, stage_two]);
-    data.temperature = calibrate_temperature(&data, dev);
+    calibrated(&mut data);
     data
 }
 
@@ -265,8 +284,104 @@ impl Averaged {
 /// Scores a stage after an epoch: `(epoch, mistakes, averaged stage) -> dev F1`.
 type EpochScorer<'a> = &'a mut dyn FnMut(usize, usize, &StageData) -> f64;
 
-/// Runs the perceptron for `epochs` passes over `examples` (`stride` keys per token). With a
-/// scorer, the best-scoring epoch is returned with its number; without, the last epoch.
+/// One perceptron run over the examples, in its own seeded order. Several replicas, each
+/// shuffled differently, average into a steadier model than any one of them (parameter mixing,
+/// McDonald et al. 2010): a single perceptron's dev F1 swings by a few tenths with the seed.
+struct Replica {
+    weights: Averaged,
+    pair: Averaged,
+    start: Averaged,
+    end: Averaged,
+    transitions: Transitions,
+    rng: fastrand::Rng,
+    order: Vec<usize>,
+    step: f32,
+}
+
+impl Replica {
+    fn new(n_features: usize, n_tags: usize, n_examples: usize, seed: u64) -> Replica {
+        Replica {
+            weights: Averaged::zeros(n_features * n_tags),
+            pair: Averaged::zeros(n_tags * n_tags),
+            start: Averaged::zeros(n_tags),
+            end: Averaged::zeros(n_tags),
+            transitions: Transitions::zeros(n_tags),
+            rng: fastrand::Rng::with_seed(seed),
+            order: (0..n_examples).collect(),
+            step: 1.0,
+        }
+    }
+
+    /// One shuffled pass over `examples` (their keys as feature indices in `indexed`, `stride`
+    /// per token); returns the number of sentences it got wrong.
+    fn pass(&mut self, examples: &[&Example], indexed: &[Vec<u32>], stride: usize, n_tags: usize) -> usize {
+        let (mut em, mut predicted) = (Vec::new(), Vec::new());
+        self.rng.shuffle(&mut self.order);
+        let mut mistakes = 0;
+        for &i in &self.order {
+            let (features, gold) = (&indexed[i], &examples[i].gold);
+            let len = gold.len();
+            em.clear();
+            em.resize(len * n_tags, 0.0);
+            for (t, row) in em.chunks_exact_mut(n_tags).enumerate() {
+                for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
+                    let base = f as usize * n_tags;
+                    for (r, w) in row.iter_mut().zip(&self.weights.w[base..base + n_tags]) {
+                        *r += w;
+                    }
+                }
+            }
+            self.transitions.pair.copy_from_slice(&self.pair.w);
+            self.transitions.start.copy_from_slice(&self.start.w);
+            self.transitions.end.copy_from_slice(&self.end.w);
+            viterbi(&em, &self.transitions, &mut predicted);
+            let step = self.step;
+            if predicted != *gold {
+                mistakes += 1;
+                for t in 0..len {
+                    let (g, p) = (gold[t], predicted[t]);
+                    if g != p {
+                        for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
+                            self.weights.update(f as usize * n_tags + g, 1.0, step);
+                            self.weights.update(f as usize * n_tags + p, -1.0, step);
+                        }
+                    }
+                    if t > 0 && (gold[t - 1], g) != (predicted[t - 1], p) {
+                        self.pair.update(gold[t - 1] * n_tags + g, 1.0, step);
+                        self.pair.update(predicted[t - 1] * n_tags + p, -1.0, step);
+                    }
+                }
+                if gold[0] != predicted[0] {
+                    self.start.update(gold[0], 1.0, step);
+                    self.start.update(predicted[0], -1.0, step);
+                }
+                if gold[len - 1] != predicted[len - 1] {
+                    self.end.update(gold[len - 1], 1.0, step);
+                    self.end.update(predicted[len - 1], -1.0, step);
+                }
+            }
+            self.step += 1.0;
+        }
+        mistakes
+    }
+}
+
+/// The mean over `replicas` of each one's averaged table `table`.
+fn mean_of(replicas: &[Replica], table: impl Fn(&Replica) -> &Averaged) -> Vec<f32> {
+    let mut mean = table(&replicas[0]).average(replicas[0].step);
+    for r in &replicas[1..] {
+        for (m, w) in mean.iter_mut().zip(table(r).average(r.step)) {
+            *m += w;
+        }
+    }
+    let k = replicas.len() as f32;
+    mean.iter_mut().for_each(|m| *m /= k);
+    mean
+}
+
+/// Runs the perceptron for `epochs` passes over `examples` (`stride` keys per token), as
+/// `config.replicas` replicas averaged together. With a scorer, the best-scoring epoch is
+/// returned with its number; without, the last epoch.
 fn fit(
     examples: &[&Example],
     stride: usize,
@@ -289,72 +404,36 @@ fn fit(
         examples.iter().map(|ex| ex.keys.iter().map(|k| index.get(k).copied().unwrap_or(u32::MAX)).collect()).collect();
     drop(index);
 
-    let mut weights = Averaged::zeros(feature_keys.len() * n_tags);
-    let mut pair = Averaged::zeros(n_tags * n_tags);
-    let mut start = Averaged::zeros(n_tags);
-    let mut end = Averaged::zeros(n_tags);
-    let mut transitions = Transitions::zeros(n_tags);
-    let mut rng = fastrand::Rng::with_seed(config.seed);
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    let mut step = 1.0f32;
-    let mut em = Vec::new();
-    let mut predicted = Vec::new();
+    let n_replicas = config.replicas.max(1);
+    let mut replicas: Vec<Replica> = (0..n_replicas as u64)
+        .map(|r| Replica::new(feature_keys.len(), n_tags, examples.len(), config.seed + r))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(n_replicas);
     let mut best: Option<(f64, StageData, usize)> = None;
-
     for epoch in 1..=epochs {
-        rng.shuffle(&mut order);
-        let mut mistakes = 0;
-        for &i in &order {
-            let (features, gold) = (&indexed[i], &examples[i].gold);
-            let len = gold.len();
-            em.clear();
-            em.resize(len * n_tags, 0.0);
-            for (t, row) in em.chunks_exact_mut(n_tags).enumerate() {
-                for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
-                    let base = f as usize * n_tags;
-                    for (r, w) in row.iter_mut().zip(&weights.w[base..base + n_tags]) {
-                        *r += w;
-                    }
-                }
-            }
-            transitions.pair.copy_from_slice(&pair.w);
-            transitions.start.copy_from_slice(&start.w);
-            transitions.end.copy_from_slice(&end.w);
-            viterbi(&em, &transitions, &mut predicted);
-            if predicted != *gold {
-                mistakes += 1;
-                for t in 0..len {
-                    let (g, p) = (gold[t], predicted[t]);
-                    if g != p {
-                        for &f in features[t * stride..(t + 1) * stride].iter().filter(|&&f| f != u32::MAX) {
-                            weights.update(f as usize * n_tags + g, 1.0, step);
-                            weights.update(f as usize * n_tags + p, -1.0, step);
-                        }
-                    }
-                    if t > 0 && (gold[t - 1], g) != (predicted[t - 1], p) {
-                        pair.update(gold[t - 1] * n_tags + g, 1.0, step);
-                        pair.update(predicted[t - 1] * n_tags + p, -1.0, step);
-                    }
-                }
-                if gold[0] != predicted[0] {
-                    start.update(gold[0], 1.0, step);
-                    start.update(predicted[0], -1.0, step);
-                }
-                if gold[len - 1] != predicted[len - 1] {
-                    end.update(gold[len - 1], 1.0, step);
-                    end.update(predicted[len - 1], -1.0, step);
-                }
-            }
-            step += 1.0;
-        }
+        let indexed = &indexed;
+        let mistakes: usize = std::thread::scope(|s| {
+            let workers: Vec<_> = replicas
+                .chunks_mut(n_replicas.div_ceil(threads))
+                .map(|chunk| {
+                    s.spawn(move || chunk.iter_mut().map(|r| r.pass(examples, indexed, stride, n_tags)).sum::<usize>())
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("a training thread panicked")).sum()
+        });
         if score.is_none() && epoch < epochs {
             continue;
         }
         let stage = StageData {
-            transitions: Transitions::new(n_tags, pair.average(step), start.average(step), end.average(step)),
-            features: sparse_rows(&feature_keys, &weights.average(step), n_tags, config.prune),
+            transitions: Transitions::new(
+                n_tags,
+                mean_of(&replicas, |r| &r.pair),
+                mean_of(&replicas, |r| &r.start),
+                mean_of(&replicas, |r| &r.end),
+            ),
+            features: sparse_rows(&feature_keys, &mean_of(&replicas, |r| &r.weights), n_tags, config.prune),
         };
-        let f1 = score.as_mut().map_or(0.0, |score| score(epoch, mistakes, &stage));
+        let f1 = score.as_mut().map_or(0.0, |score| score(epoch, mistakes / n_replicas, &stage));
         if best.as_ref().is_none_or(|(b, _, _)| f1 > *b) {
             best = Some((f1, stage, epoch));
         }

@@ -114,6 +114,35 @@ fn eval_ends_with_the_micro_f1_line() {
 }
 
 #[test]
+fn training_reports_its_choices_and_can_replay_them_on_more_data() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.conll");
+    let dir = std::env::temp_dir().join(format!("nerlight-cli-fixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("m.bin");
+    let out_path = out_path.to_str().unwrap();
+    let common = ["train", "--dev", fixture, "--out", out_path, "--epochs", "2", "--replicas", "2"];
+    let out = nerlight(&[&common[..], &["--train", fixture]].concat(), "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let chosen = stdout.lines().find(|l| l.starts_with("chosen on dev: --fixed-epochs ")).expect("choices printed");
+    let replay: Vec<&str> = chosen.trim_start_matches("chosen on dev: ").split(' ').collect();
+    assert_eq!(replay.len(), 4, "{chosen}");
+
+    // Two training files and the printed choices: no epoch is scored on dev, none is chosen.
+    let out = nerlight(&[&common[..], &["--train", fixture, "--train", fixture], &replay[..]].concat(), "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains("epoch") && !stdout.contains("chosen on dev"), "{stdout}");
+    let temperature = replay[3];
+    assert!(stdout.contains(&format!("temperature {temperature})")), "{stdout}");
+
+    let out = nerlight(&[&common[..], &["--train", fixture, "--fixed-epochs", "1,2,3"]].concat(), "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--fixed-epochs takes E1,E2"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn training_is_deterministic_and_its_model_loads() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.conll");
     let dir = std::env::temp_dir().join(format!("nerlight-cli-{}", std::process::id()));

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use nerlight::conll::{self, Layout, Recase};
 use nerlight::eval::evaluate;
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
-use nerlight::resources::{load_gazetteers, parse_brown_paths};
+use nerlight::resources::{join_clusters, load_gazetteers, parse_brown_paths, parse_flat_clusters};
 use nerlight::train::{Resources, TrainConfig, train};
 use nerlight::{Extractor, default_extractor};
 use serde::{Deserialize, Serialize};
@@ -30,9 +30,9 @@ struct Cli {
 enum Command {
     /// Train a model on CoNLL-format files (deterministic for a given seed).
     Train {
-        /// Training corpus (CoNLL format).
-        #[arg(long)]
-        train: PathBuf,
+        /// Training corpus (CoNLL format); repeat the flag to train on several files.
+        #[arg(long, required = true)]
+        train: Vec<PathBuf>,
         /// Development corpus, used to pick the epoch and calibrate confidences.
         #[arg(long)]
         dev: PathBuf,
@@ -42,15 +42,28 @@ enum Command {
         /// Brown clusters, `bit-path<TAB>word[<TAB>logprob]` lines (e.g. spaCy's en_brown_paths.tsv).
         #[arg(long)]
         clusters: Option<PathBuf>,
+        /// A second, flat clustering, `word<TAB>cluster` lines (e.g. Snips NLU's brown_clusters.txt).
+        #[arg(long)]
+        flat_clusters: Option<PathBuf>,
         /// Gazetteer folder laid out as shared/data/gazetteers (GeoNames, NLTK names).
         #[arg(long)]
         gazetteers: Option<PathBuf>,
         /// Passes over the training data.
         #[arg(long, default_value_t = TrainConfig::default().epochs)]
         epochs: usize,
+        /// Run exactly this many epochs for stage 1 and stage 2 (`E1,E2`) instead of choosing them
+        /// on dev: for training on dev as well, with the epochs a run without it chose.
+        #[arg(long, value_delimiter = ',')]
+        fixed_epochs: Option<Vec<usize>>,
+        /// Use this confidence temperature instead of calibrating one on dev.
+        #[arg(long)]
+        temperature: Option<f32>,
         /// Seed of the sentence-order shuffle.
         #[arg(long, default_value_t = TrainConfig::default().seed)]
         seed: u64,
+        /// Perceptrons trained in different orders and averaged into the model.
+        #[arg(long, default_value_t = TrainConfig::default().replicas)]
+        replicas: usize,
         /// Drop features seen fewer times than this.
         #[arg(long, default_value_t = TrainConfig::default().min_count)]
         min_count: u32,
@@ -199,35 +212,61 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dev,
             out,
             clusters,
+            flat_clusters,
             gazetteers,
             epochs,
+            fixed_epochs,
+            temperature,
             seed,
+            replicas,
             min_count,
             prune,
             no_case_augmentation,
             no_document_stage,
         } => {
             let started = Instant::now();
-            let train_docs = read_corpus(&train_path)?;
+            let mut train_docs = Vec::new();
+            for path in &train_path {
+                train_docs.extend(read_corpus(path)?);
+            }
             let dev_docs = read_corpus(&dev)?;
             let mut resources = Resources::default();
-            if let Some(p) = clusters {
-                let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                resources.clusters = parse_brown_paths(&text).map_err(|e| format!("{}: {e}", p.display()))?;
-            }
+            let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+            let brown = match &clusters {
+                Some(p) => parse_brown_paths(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => Vec::new(),
+            };
+            let flat = match &flat_clusters {
+                Some(p) => parse_flat_clusters(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => Vec::new(),
+            };
+            resources.clusters = join_clusters(&brown, &flat);
             if let Some(dir) = gazetteers {
                 resources.gazetteer = load_gazetteers(&dir)?;
             }
             let config = TrainConfig {
                 epochs,
+                fixed_epochs: match fixed_epochs.as_deref() {
+                    None => None,
+                    Some(&[one]) => Some([one, one]),
+                    Some(&[one, two]) => Some([one, two]),
+                    Some(_) => return Err("--fixed-epochs takes E1,E2: one count per stage".into()),
+                },
+                temperature,
                 seed,
+                replicas,
                 min_count,
                 prune,
                 augment_case: !no_case_augmentation,
                 document_stage: !no_document_stage,
                 ..TrainConfig::default()
             };
+            // The epoch each stage keeps: its first best on dev, as training chooses.
+            let mut chosen = [(0usize, f64::MIN); 2];
             let data = train(&train_docs, &dev_docs, &resources, &config, |r| {
+                if r.dev_f1 > chosen[r.stage - 1].1 {
+                    chosen[r.stage - 1] = (r.epoch, r.dev_f1);
+                }
                 println!(
                     "stage {} epoch {:>2}  mistakes {:>5}  dev micro F1 PER/LOC/ORG {:.2}  ({:.0} s)",
                     r.stage,
@@ -249,6 +288,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 data.temperature,
                 started.elapsed().as_secs_f64()
             );
+            if config.fixed_epochs.is_none() {
+                let stages = data.stages.len();
+                let epochs: Vec<String> = chosen[..stages].iter().map(|(e, _)| e.to_string()).collect();
+                println!("chosen on dev: --fixed-epochs {} --temperature {}", epochs.join(","), data.temperature);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { file, raw, case, errors, model } => {
