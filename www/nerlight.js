@@ -229,8 +229,23 @@ export function spansToEntities(text, spans) {
   return entities;
 }
 
-/** Lets other tasks (messages, input, rendering) run. */
+/**
+ * Lets other tasks (messages, input, rendering) run. In a worker it goes round the task queue
+ * through a MessageChannel: `scheduler.yield()` resumes there before the messages already
+ * queued, so a `cancel` from the page would only arrive once the whole text is done, and
+ * `setTimeout` is clamped to 4 ms after a few nested calls.
+ */
 export function yieldToEventLoop() {
+  if (typeof WorkerGlobalScope !== 'undefined' && typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => {
+        port1.close();
+        resolve();
+      };
+      port2.postMessage(null);
+    });
+  }
   if (typeof scheduler !== 'undefined' && typeof scheduler.yield === 'function') return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
