@@ -238,17 +238,21 @@ export function spansToEntities(text, spans) {
 export function yieldToEventLoop() {
   if (typeof WorkerGlobalScope !== 'undefined' && typeof MessageChannel === 'function') {
     return new Promise((resolve) => {
-      const { port1, port2 } = new MessageChannel();
-      port1.onmessage = () => {
-        port1.close();
-        resolve();
-      };
-      port2.postMessage(null);
+      if (!loop) {
+        // One channel for the worker's lifetime (making and closing one per yield costs more).
+        loop = new MessageChannel();
+        loop.port1.onmessage = () => loopWaiting.shift()();
+      }
+      loopWaiting.push(resolve);
+      loop.port2.postMessage(null);
     });
   }
   if (typeof scheduler !== 'undefined' && typeof scheduler.yield === 'function') return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+let loop = null; // the worker's MessageChannel for yieldToEventLoop
+const loopWaiting = []; // its callers' resolve functions, oldest first
 
 /**
  * Splits `text` into consecutive [start, end) ranges (UTF-16 indices) that cover it exactly,
