@@ -12,7 +12,10 @@
 // target/release/nerlight-bench), BENCH_NO_RECORD=1 (do not rewrite bench/RESULTS.md),
 // BENCH_ONLY=cold (only the Node and Chromium cold starts, BENCH_COLD_RUNS of each: prints their
 // trials, median and best, and writes nothing; needs the corpus and the wasm, not the native
-// binary: a quick check while working on load time).
+// binary: a quick check while working on load time), BENCH_ONLY=page (only Chromium's page
+// worker path and the direct wasm path, BENCH_REPEAT times each (default 3), alternating: prints
+// each pair and the ratio page ÷ direct, of the medians and of the best passes, and writes
+// nothing; the same needs as BENCH_ONLY=cold).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,8 @@ const CORPUS = join(OUT, 'corpus.json');
 const NATIVE = resolve(ROOT, env.BENCH_NATIVE || join('target', 'release', 'nerlight-bench'));
 const RECORD = join(ROOT, 'bench', 'RESULTS.md');
 const ONLY_COLD = env.BENCH_ONLY === 'cold';
+const ONLY_PAGE = env.BENCH_ONLY === 'page';
+const REPEAT = Number(env.BENCH_REPEAT || 3);
 /** The text pasted into the page for the time to first highlight (its placeholder's example). */
 const FIRST_TEXT = 'Jens Stoltenberg met foreign ministers in Bucharest on Tuesday, NATO said.';
 // The same flags as e2e/playwright.config.mjs.
@@ -83,7 +88,7 @@ function runJson(cmd, args) {
 for (const [what, path] of [
   ['the corpus', CORPUS],
   ['the wasm build', join(PKG, 'nerlight_bg.wasm')],
-  ...(ONLY_COLD ? [] : [['the native bench binary', NATIVE]]),
+  ...(ONLY_COLD || ONLY_PAGE ? [] : [['the native bench binary', NATIVE]]),
 ]) {
   if (!existsSync(path)) {
     console.error(`bench: ${what} is missing (${relative(ROOT, path)}): run \`make bench\``);
@@ -154,7 +159,44 @@ async function coldOnly() {
   }
 }
 
+/**
+ * BENCH_ONLY=page: the page worker path and the direct path, alternating in one page, so that
+ * the ratio of the two is measured under the same load; printed, nothing written.
+ */
+async function pageOnly() {
+  const server = await startServer({ pkgDir: PKG, corpus: CORPUS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const { page } = await benchPage(browser, server);
+    const ratios = [];
+    const bestRatios = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const viaPage = await page.evaluate((runs) => window.bench.page(runs), RUNS);
+      const direct = await page.evaluate((runs) => window.bench.wasm('throughput', { runs }), RUNS);
+      const ratio = viaPage.tokens_per_second / direct.tokens_per_second;
+      // The best pass of each is the one the machine's other work disturbed least.
+      const bestRatio = direct.best_seconds / viaPage.best_seconds;
+      ratios.push(ratio);
+      bestRatios.push(bestRatio);
+      console.log(
+        `page ${fmtInt(viaPage.tokens_per_second)} tokens/s (best pass ${fmtInt(viaPage.tokens / viaPage.best_seconds)}; ${viaPage.entities} entities), ` +
+          `direct ${fmtInt(direct.tokens_per_second)} tokens/s (best pass ${fmtInt(direct.tokens / direct.best_seconds)}; ${direct.entities} entities): ` +
+          `page ÷ direct ${ratio.toFixed(3)} (best passes ${bestRatio.toFixed(3)})`,
+      );
+    }
+    console.log(`page ÷ direct: median ${median(ratios).toFixed(3)} of ${REPEAT}; of the best passes, median ${median(bestRatios).toFixed(3)}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 const nodeScript = join(ROOT, 'bench', 'node-bench.mjs');
+if (ONLY_PAGE) {
+  step(`page and direct paths only: ${REPEAT} times each, ${RUNS} passes a time`);
+  await pageOnly();
+  process.exit(0);
+}
 if (ONLY_COLD) {
   step(`cold starts only: ${COLD_RUNS} in Node, ${COLD_RUNS} in Chromium`);
   await coldOnly();

@@ -79,6 +79,28 @@ export function load(options?: LoadOptions): Promise<{ version: string }>;
 /** The entities of `text`, sorted and non-overlapping. */
 export function extract(text: string, options?: ExtractOptions): Promise<Entity[]>;
 
+/** A chunk's entities as `extractSpans` gives them. */
+export interface SpansChunk {
+  start: number;
+  end: number;
+  /** Four numbers per entity: start, end (whole-text offsets), label (index into `LABELS`), score (float32 bits). */
+  spans: Uint32Array;
+}
+
+export interface ExtractSpansOptions extends Omit<ExtractOptions, 'onChunk'> {
+  /** Called with each chunk's spans (a fresh array, yours to keep or transfer) as soon as they are known. */
+  onChunk?: (chunk: SpansChunk) => void;
+}
+
+/**
+ * `extract` without the objects, for code that sends results on (a worker transferring them):
+ * resolves to the number of entities; `spansToEntities` turns spans into entities.
+ */
+export function extractSpans(text: string, options?: ExtractSpansOptions): Promise<number>;
+
+/** The entities of spans that `extractSpans` gave for `text` (`entity.text` is sliced from it). */
+export function spansToEntities(text: string, spans: Uint32Array): Entity[];
+
 /** The version and model name, e.g. "0.1.0 (conll-en)"; null before `load()` has finished. */
 export function version(): string | null;
 

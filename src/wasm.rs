@@ -1,4 +1,5 @@
-//! The JavaScript boundary: converts core types to plain JS objects, nothing more.
+//! The JavaScript boundary: converts core types to plain JS objects (or flat typed arrays of
+//! them), nothing more.
 //!
 //! Offsets cross the boundary as JavaScript string indices (UTF-16 code units), so that
 //! `text.slice(e.start, e.end) === e.text` holds for every entity, emoji included.
@@ -28,6 +29,22 @@ pub fn extract(text: &JsValue) -> Result<JsValue, JsValue> {
     let s = string_arg(text, "extract")?;
     let extractor = crate::default_extractor().map_err(|e| JsError::new(&e.to_string()))?;
     to_js(text, &s, &extractor.extract(&s))
+}
+
+/// Like `extract`, as one flat `Uint32Array` instead of an object per entity: four numbers per
+/// entity, `start, end, label, score`, with `start`/`end` as JavaScript string indices, `label`
+/// the index of the entity's label in `PER, LOC, ORG` (`LABELS` in www/nerlight.js) and `score`
+/// the bits of its `f32` (read it through a `Float32Array` over the same buffer).
+///
+/// Why: the page's worker sends each result to the main thread, and this buffer is transferred
+/// as is, where objects (a string for each `label` and `text`) would be built in wasm, read back
+/// into typed arrays and rebuilt. The entity text is `text.slice(start, end)` of the string given,
+/// lone surrogates included. Throws as `extract` does.
+#[wasm_bindgen(js_name = extractSpans)]
+pub fn extract_spans(text: &JsValue) -> Result<Vec<u32>, JsValue> {
+    let s = string_arg(text, "extractSpans")?;
+    let extractor = crate::default_extractor().map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(to_spans(&s, &extractor.extract(&s)))
 }
 
 /// The string `value`, or a `TypeError` saying that `function` expects one (no coercion: not
@@ -62,6 +79,18 @@ fn to_js(js_text: &JsValue, text: &str, entities: &[crate::Entity]) -> Result<Js
         }
     }
     Ok(array)
+}
+
+/// Entities with byte offsets into `text` as the flat `[start, end, label, score bits, ...]` that
+/// `extractSpans` returns.
+fn to_spans(text: &str, entities: &[crate::Entity]) -> Vec<u32> {
+    let spans = convert_entity_offsets(text, entities, OffsetUnit::Utf16);
+    let mut out = Vec::with_capacity(4 * entities.len());
+    for (e, &(start, end)) in entities.iter().zip(&spans) {
+        let label = crate::Label::ALL.iter().position(|&l| l == e.label).expect("a reported label");
+        out.extend([start as u32, end as u32, label as u32, e.score.to_bits()]);
+    }
+    out
 }
 
 /// Checks that `bytes` (a `Uint8Array` or an `ArrayBuffer`) hold a model file that this build
@@ -128,6 +157,14 @@ pub fn extract_with(text: &JsValue, dictionary: &JsDictionary) -> Result<JsValue
     let extractor = crate::default_extractor().map_err(|e| JsError::new(&e.to_string()))?;
     let entities = dictionary.inner.apply(&s, extractor.extract(&s));
     to_js(text, &s, &entities)
+}
+
+/// Like `extractWith`, as the flat `Uint32Array` of `extractSpans` (see there for why).
+#[wasm_bindgen(js_name = extractSpansWith)]
+pub fn extract_spans_with(text: &JsValue, dictionary: &JsDictionary) -> Result<Vec<u32>, JsValue> {
+    let s = string_arg(text, "extractSpansWith")?;
+    let extractor = crate::default_extractor().map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(to_spans(&s, &dictionary.inner.apply(&s, extractor.extract(&s))))
 }
 
 /// The crate version and the embedded model's name, e.g. `"0.1.0 (conll-en)"`.

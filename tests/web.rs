@@ -1,5 +1,6 @@
 //! The JavaScript API as the page sees it: `extract()` returns plain objects whose `start`/`end`
-//! are JavaScript string indices (UTF-16 code units), and `version()`.
+//! are JavaScript string indices (UTF-16 code units), `extractSpans()` the same entities as flat
+//! numbers, and `version()`.
 //!
 //! Runs on wasm32 only, under Node by default:
 //! `cargo test --target wasm32-unknown-unknown` (the runner is set in `.cargo/config.toml`).
@@ -107,6 +108,39 @@ fn empty_and_entity_free_text_give_empty_arrays() {
             assert!(ents.is_empty(), "{text:?} gave {ents:?}");
         }
     }
+}
+
+/// `extractSpans` on `text`, read back into entities through the JS string (the page's worker
+/// path: the entity text is `text.slice(start, end)`).
+fn spans(text: &str) -> Vec<Ent> {
+    let js = JsString::from(text);
+    let flat = nerlight::wasm::extract_spans(&JsValue::from_str(text)).expect("extractSpans threw");
+    assert_eq!(flat.len() % 4, 0, "four numbers per entity");
+    flat.chunks(4)
+        .map(|s| Ent {
+            start: s[0],
+            end: s[1],
+            label: ["PER", "LOC", "ORG"][s[2] as usize].to_string(),
+            text: js.slice(s[0], s[1]).into(),
+            score: f64::from(f32::from_bits(s[3])),
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn spans_are_the_entities_of_extract_as_flat_numbers() {
+    let texts = [
+        MIXED,
+        "Cafe\u{301} 𠮷野家 owners 👍🏽 said Jens Stoltenberg visited Bucharest. नमस्ते 🇷🇴 Later NATO met him.",
+        "",
+        "the cat sat on the mat .",
+    ];
+    for text in texts {
+        let ents = spans(text);
+        check_all(&JsString::from(text), &ents);
+        assert_eq!(ents, extract(text), "extractSpans and extract differ on {text:?}");
+    }
+    assert!(!spans(MIXED).is_empty());
 }
 
 #[wasm_bindgen_test]

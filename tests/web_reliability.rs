@@ -2,10 +2,12 @@
 //! - a seeded generator of hostile and realistic UTF-16 strings, lone surrogates included:
 //!   every result is sorted, non-overlapping, in bounds, `text.slice(start, end) === e.text` on
 //!   the original JS string, and equal to the core's answer on the same text;
+//! - `extractSpans` and `extractSpansWith` give the same entities as `extract` and `extractWith`,
+//!   as flat numbers, on the same strings;
 //! - non-string arguments throw a `TypeError`, empty strings give `[]`;
 //! - `validateModel` refuses truncated, bit-flipped, wrong-magic and wrong-version model files
 //!   with an `Error` that says why, never a trap;
-//! - 10,000 calls do not grow the wasm linear memory.
+//! - 10,000 calls (`extract` and `extractSpans`) do not grow the wasm linear memory.
 //!
 //! `cargo test --target wasm32-unknown-unknown --test web_reliability` (Node);
 //! `WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver` in front runs it in Chromium.
@@ -17,7 +19,7 @@ use js_entities::{field, read, units};
 use js_sys::{Array, JsString, Uint8Array};
 use nerlight::model::{FORMAT_VERSION, MAGIC};
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
-use nerlight::wasm::{JsDictionary, extract, extract_with, validate_model};
+use nerlight::wasm::{JsDictionary, extract, extract_spans, extract_spans_with, extract_with, validate_model};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -155,6 +157,21 @@ fn check(js: &JsString, value: JsValue) -> (usize, usize) {
     (ents.len(), with_surrogate)
 }
 
+/// Asserts that the flat `spans` of `extractSpans` hold exactly the entities of the `extract`
+/// result `value`: the same offsets, label (as an index into `PER, LOC, ORG`) and score.
+fn assert_spans_match(spans: &[u32], value: &JsValue) {
+    let want: Vec<[u32; 4]> = read(value.clone())
+        .iter()
+        .map(|e| {
+            let label = ["PER", "LOC", "ORG"].iter().position(|&l| l == e.label).unwrap() as u32;
+            [e.start, e.end, label, (e.score as f32).to_bits()]
+        })
+        .collect();
+    assert_eq!(spans.len() % 4, 0, "four numbers per entity");
+    let got: Vec<[u32; 4]> = spans.chunks(4).map(|s| [s[0], s[1], s[2], s[3]]).collect();
+    assert_eq!(got, want, "extractSpans differs from extract");
+}
+
 #[wasm_bindgen_test]
 fn seeded_hostile_strings_keep_every_invariant() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -163,7 +180,9 @@ fn seeded_hostile_strings_keep_every_invariant() {
         let units = generate(&mut rng);
         with_surrogates += units.iter().any(|u| (0xD800..0xE000).contains(u)) as usize;
         let js = JsString::from_char_code(&units);
-        let (n, s) = check(&js, extract(&js).expect("extract threw"));
+        let value = extract(&js).expect("extract threw");
+        assert_spans_match(&extract_spans(&js).expect("extractSpans threw"), &value);
+        let (n, s) = check(&js, value);
         with_entities += (n > 0) as usize;
         total += n;
         entities_with_surrogates += s;
@@ -185,7 +204,9 @@ fn lone_surrogates_keep_offsets_into_the_original_string() {
     ];
     for &c in cases {
         let js = JsString::from_char_code(c);
-        check(&js, extract(&js).unwrap());
+        let value = extract(&js).unwrap();
+        assert_spans_match(&extract_spans(&js).unwrap(), &value);
+        check(&js, value);
     }
     // Lone surrogates before, between and inside names: offsets after them must still be exact.
     let mut units: Vec<u16> = vec![0xD800];
@@ -195,7 +216,9 @@ fn lone_surrogates_keep_offsets_into_the_original_string() {
     units.extend([0xDFFF, 0xD800]);
     units.extend(" Jens Stoltenberg left Bucharest.".encode_utf16());
     let js = JsString::from_char_code(&units);
-    let (n, _) = check(&js, extract(&js).unwrap());
+    let value = extract(&js).unwrap();
+    assert_spans_match(&extract_spans(&js).unwrap(), &value);
+    let (n, _) = check(&js, value);
     assert!(n > 0, "names between lone surrogates are still found");
     // An entity with a lone surrogate inside, if the model makes one, is covered by check().
     let mut glued: Vec<u16> = "Jens".encode_utf16().collect();
@@ -204,7 +227,41 @@ fn lone_surrogates_keep_offsets_into_the_original_string() {
     glued.push(0xDC00);
     glued.extend("rest.".encode_utf16());
     let js = JsString::from_char_code(&glued);
-    check(&js, extract(&js).unwrap());
+    let value = extract(&js).unwrap();
+    assert_spans_match(&extract_spans(&js).unwrap(), &value);
+    check(&js, value);
+}
+
+#[wasm_bindgen_test]
+fn spans_with_a_dictionary_match_extract_with_around_lone_surrogates() {
+    let dictionary = JsDictionary::new(
+        vec!["Acme Rockets".into(), "Zoë".into()],
+        vec!["ORG".into(), "PER".into()],
+        vec!["Bucharest".into()],
+        true,
+    )
+    .unwrap();
+    let mut units: Vec<u16> = vec![0xD800];
+    units.extend("Zoë joined ACME Rockets 😀 with Jens Stoltenberg".encode_utf16());
+    units.push(0xDC00);
+    units.extend(" in Bucharest and Kyiv; acme rockets grew.".encode_utf16());
+    let js = JsString::from_char_code(&units);
+    let value = extract_with(&js, &dictionary).unwrap();
+    assert!(Array::from(&value).length() >= 3, "dictionary names and model names are found");
+    assert_spans_match(&extract_spans_with(&js, &dictionary).unwrap(), &value);
+    check_dictionary_result(&js, &value);
+}
+
+/// The invariants of an `extractWith` result on the original string (its entities differ from
+/// the core's, so `check` does not apply).
+fn check_dictionary_result(js: &JsString, value: &JsValue) {
+    let mut prev_end = 0;
+    for (i, e) in read(value.clone()).iter().enumerate() {
+        assert!(prev_end <= e.start && e.start < e.end && e.end <= js.length(), "bad span {e:?}");
+        let text: JsString = field(&Array::from(value).get(i as u32), "text").unchecked_into();
+        assert_eq!(units(&js.slice(e.start, e.end)), units(&text), "text.slice({}, {}) !== e.text", e.start, e.end);
+        prev_end = e.end;
+    }
 }
 
 #[wasm_bindgen_test]
@@ -242,6 +299,9 @@ fn non_string_arguments_throw_a_type_error() {
     for (what, value) in non_strings() {
         assert_type_error(extract(&value), what, "extract() expects a string");
         assert_type_error(extract_with(&value, &dictionary), what, "extractWith() expects a string");
+        let spans = |r: Result<Vec<u32>, JsValue>| r.map(|_| JsValue::UNDEFINED);
+        assert_type_error(spans(extract_spans(&value)), what, "extractSpans() expects a string");
+        assert_type_error(spans(extract_spans_with(&value, &dictionary)), what, "extractSpansWith() expects a string");
     }
     // Still works afterwards.
     assert!(Array::from(&extract(&JsValue::from_str("NATO met in Bucharest.")).unwrap()).length() > 0);
@@ -339,11 +399,16 @@ fn ten_thousand_calls_do_not_grow_linear_memory() {
     let run = |calls: usize| {
         for i in 0..calls {
             let text = &texts[i % texts.len()];
-            let value = extract(text).unwrap();
+            // Every other call through extractSpans, whose result is allocated in linear memory.
+            if i % 2 == 0 {
+                drop(extract(text).unwrap());
+            } else {
+                drop(extract_spans(text).unwrap());
+            }
             if i % 7 == 0 {
                 let _ = extract(&JsValue::from_f64(i as f64)); // the error path too
+                let _ = extract_spans(&JsValue::from_f64(i as f64));
             }
-            drop(value);
         }
     };
     run(500); // warm-up: the model, the allocator's free lists

@@ -27,6 +27,9 @@ export function createClient(options = {}) {
   let nextId = 1;
   let readySettled = false;
   const jobs = new Map(); // id -> job, for requests sent to the worker and not yet settled
+  // Requests made in this task, sent together at its end: one message for many short texts,
+  // which lets the worker answer them in few messages too (see worker.js).
+  let outbox = null;
   let resolveReady;
   let rejectReady;
   const ready = new Promise((resolve, reject) => {
@@ -93,16 +96,15 @@ export function createClient(options = {}) {
       jobs.clear();
       return;
     }
+    if (msg.type === 'replies') for (const r of msg.replies) onReply(r);
+  }
+
+  function onReply(msg) {
     const job = jobs.get(msg.id);
     if (!job) return; // cancelled or superseded
     switch (msg.type) {
       case 'chunk': {
-        const entities = [];
-        for (let i = 0; i < msg.starts.length; i++) {
-          const start = msg.starts[i];
-          const end = msg.ends[i];
-          entities.push({ start, end, label: LABELS[msg.labels[i]], text: job.text.slice(start, end), score: msg.scores[i] });
-        }
+        const entities = spansToEntities(job.text, msg.spans);
         for (const e of entities) job.entities.push(e);
         job.onChunk?.({ start: msg.start, end: msg.end, entities });
         job.chunks = msg.chunks;
@@ -166,18 +168,34 @@ export function createClient(options = {}) {
       const id = nextId++;
       job.id = id;
       jobs.set(id, job);
+      const request = { id, text, options: rest };
       signal?.addEventListener(
         'abort',
         () => {
           if (!jobs.has(id)) return;
           jobs.delete(id);
-          worker?.postMessage({ type: 'cancel', id });
+          const unsent = outbox ? outbox.indexOf(request) : -1;
+          if (unsent >= 0) outbox.splice(unsent, 1);
+          else worker?.postMessage({ type: 'cancel', id });
           reject(abortError(signal));
         },
         { once: true },
       );
-      worker.postMessage({ type: 'extract', id, text, options: rest });
+      send(request);
     });
+  }
+
+  /** Queues `request` for the worker, in the one message this task's requests share. */
+  function send(request) {
+    if (!outbox) {
+      outbox = [];
+      queueMicrotask(() => {
+        const requests = outbox;
+        outbox = null;
+        if (requests.length) worker?.postMessage({ type: 'extract', requests });
+      });
+    }
+    outbox.push(request);
   }
 
   if (options.worker === false || typeof Worker === 'undefined') useMainThread(options.worker === false ? '' : 'no Worker');
@@ -194,6 +212,21 @@ export function createClient(options = {}) {
       worker = null;
     },
   };
+}
+
+/**
+ * The entity objects of a chunk's spans (see worker.js): `spansToEntities` of nerlight.js, kept
+ * here so that the main thread does not load the wasm glue when the worker runs the model.
+ */
+function spansToEntities(text, spans) {
+  const scores = new Float32Array(spans.buffer, spans.byteOffset, spans.length);
+  const entities = [];
+  for (let i = 0; i < spans.length; i += 4) {
+    const start = spans[i];
+    const end = spans[i + 1];
+    entities.push({ start, end, label: LABELS[spans[i + 2]], text: text.slice(start, end), score: scores[i + 3] });
+  }
+  return entities;
 }
 
 function abortError(signal) {

@@ -12,7 +12,7 @@
 // paragraph breaks; between chunks the event loop runs, so progress can be shown and `signal`
 // (an AbortSignal) can cancel.
 
-import init, { extract as wasmExtract, extractWith, Dictionary, version as wasmVersion } from './pkg/nerlight.js';
+import init, { extractSpans as wasmSpans, extractSpansWith, Dictionary, version as wasmVersion } from './pkg/nerlight.js';
 
 /** The labels nerlight reports, in display order. */
 export const LABELS = Object.freeze(['PER', 'LOC', 'ORG']);
@@ -54,7 +54,7 @@ export function load(options = {}) {
       await init(source === undefined ? undefined : { module_or_path: source });
       // Parse the embedded model now (it is loaded on first use), so that a broken model shows
       // at load time rather than on the first request, and the first request is not slower.
-      wasmExtract('Warm-up.');
+      wasmSpans('Warm-up.');
       loadedVersion = wasmVersion();
       return { version: loadedVersion };
     })();
@@ -143,6 +143,29 @@ function compileDictionary(norm) {
  * - `chunkSize`: the chunk target in UTF-16 units (default `CHUNK_TARGET`).
  */
 export async function extract(text, options = {}) {
+  const { onChunk } = options;
+  text = String(text ?? '');
+  const out = [];
+  await extractSpans(text, {
+    ...options,
+    onChunk({ start, end, spans }) {
+      const entities = spansToEntities(text, spans);
+      for (const e of entities) out.push(e);
+      if (onChunk) onChunk({ start, end, entities });
+    },
+  });
+  return out;
+}
+
+/**
+ * `extract` without the objects, for code that sends results on (the page's worker transfers
+ * them to the main thread as they are): the same options, but `onChunk({ start, end, spans })`
+ * gets each chunk's entities as one `Uint32Array` of four numbers per entity, `start, end,
+ * label, score` (whole-text UTF-16 offsets, `label` an index into `LABELS`, `score` the bits of
+ * a float32: see `spansToEntities`). A fresh array each time, the caller's to keep or transfer.
+ * Resolves to the number of entities.
+ */
+export async function extractSpans(text, options = {}) {
   const { types, minScore = 0, signal, onProgress, onChunk, chunkSize = CHUNK_TARGET } = options;
   text = String(text ?? '');
   signal?.throwIfAborted();
@@ -151,34 +174,85 @@ export async function extract(text, options = {}) {
   const norm = normalizeDictionary(options);
   const dictionary = norm ? compileDictionary(norm) : null;
   const keep = types ? new Set([...types].map((t) => String(t).toUpperCase())) : null;
+  const keepLabel = keep ? LABELS.map((l) => keep.has(l)) : null;
   const chunks = splitChunks(text, chunkSize);
-  const out = [];
+  let count = 0;
   for (let i = 0; i < chunks.length; i++) {
     const { start, end } = chunks[i];
     const piece = start === 0 && end === text.length ? text : text.slice(start, end);
-    const found = dictionary ? extractWith(piece, dictionary) : wasmExtract(piece);
-    const mine = [];
-    for (const e of found) {
-      if (keep && !keep.has(e.label)) continue;
-      if (e.score < minScore) continue;
-      mine.push({ start: start + e.start, end: start + e.end, label: e.label, text: e.text, score: e.score });
-    }
-    for (const e of mine) out.push(e);
-    if (onChunk) onChunk({ start, end, entities: mine });
+    const found = dictionary ? extractSpansWith(piece, dictionary) : wasmSpans(piece);
+    const spans = keepSpans(found, start, keepLabel, minScore);
+    count += spans.length / 4;
+    if (onChunk) onChunk({ start, end, spans });
     if (onProgress) onProgress({ done: end, total: text.length, chunk: i + 1, chunks: chunks.length });
     if (i + 1 < chunks.length) {
       await yieldToEventLoop();
       signal?.throwIfAborted();
     }
   }
-  return out;
+  return count;
 }
 
-/** Lets other tasks (messages, input, rendering) run. */
+/**
+ * The spans of one chunk moved by `offset` to whole-text offsets, without those whose label is
+ * not kept (`keepLabel[label]` false) or whose score is below `minScore`. Works in place on
+ * `spans` (fresh from the wasm) and copies only when it drops some.
+ */
+function keepSpans(spans, offset, keepLabel, minScore) {
+  if (offset === 0 && !keepLabel && !(minScore > 0)) return spans;
+  const scores = new Float32Array(spans.buffer, spans.byteOffset, spans.length);
+  let n = 0;
+  for (let i = 0; i < spans.length; i += 4) {
+    if (keepLabel && !keepLabel[spans[i + 2]]) continue;
+    if (scores[i + 3] < minScore) continue;
+    spans[n] = spans[i] + offset;
+    spans[n + 1] = spans[i + 1] + offset;
+    spans[n + 2] = spans[i + 2];
+    spans[n + 3] = spans[i + 3];
+    n += 4;
+  }
+  return n === spans.length ? spans : spans.slice(0, n);
+}
+
+/**
+ * The entity objects `{ start, end, label, text, score }` of spans that `extractSpans` gave for
+ * `text`: `text` is `text.slice(start, end)`, `score` the float32 read as a number.
+ */
+export function spansToEntities(text, spans) {
+  const scores = new Float32Array(spans.buffer, spans.byteOffset, spans.length);
+  const entities = [];
+  for (let i = 0; i < spans.length; i += 4) {
+    const start = spans[i];
+    const end = spans[i + 1];
+    entities.push({ start, end, label: LABELS[spans[i + 2]], text: text.slice(start, end), score: scores[i + 3] });
+  }
+  return entities;
+}
+
+/**
+ * Lets other tasks (messages, input, rendering) run. In a worker it goes round the task queue
+ * through a MessageChannel: `scheduler.yield()` resumes there before the messages already
+ * queued, so a `cancel` from the page would only arrive once the whole text is done, and
+ * `setTimeout` is clamped to 4 ms after a few nested calls.
+ */
 export function yieldToEventLoop() {
+  if (typeof WorkerGlobalScope !== 'undefined' && typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      if (!loop) {
+        // One channel for the worker's lifetime (making and closing one per yield costs more).
+        loop = new MessageChannel();
+        loop.port1.onmessage = () => loopWaiting.shift()();
+      }
+      loopWaiting.push(resolve);
+      loop.port2.postMessage(null);
+    });
+  }
   if (typeof scheduler !== 'undefined' && typeof scheduler.yield === 'function') return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+let loop = null; // the worker's MessageChannel for yieldToEventLoop
+const loopWaiting = []; // its callers' resolve functions, oldest first
 
 /**
  * Splits `text` into consecutive [start, end) ranges (UTF-16 indices) that cover it exactly,

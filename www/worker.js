@@ -1,31 +1,43 @@
 // nerlight extraction worker (module worker): runs ./nerlight.js off the main thread.
 //
 // Messages in:  { type: 'load', wasm? }                       wasm: bytes or a URL (optional)
-//               { type: 'extract', id, text, options }        options: see extract() in nerlight.js
-//                                                             (types, minScore, dictionary, suppress,
-//                                                             ignoreCase, chunkSize)
+//               { type: 'extract', requests: [{ id, text, options }, ...] }
+//                   one or more requests, served in order after those already queued; options:
+//                   see extract() in nerlight.js (types, minScore, dictionary, suppress,
+//                   ignoreCase, chunkSize)
 //               { type: 'cancel', id }
 // Messages out: { type: 'ready', version }
-//               { type: 'chunk', id, start, end, starts, ends, labels, scores,
-//                 done, total, chunk, chunks, result? }
-//                   one chunk's entities as transferred typed arrays (whole-text UTF-16 offsets;
-//                   labels index LABELS), in text order, as soon as the chunk is done, with the
-//                   progress after it; the last chunk also carries `result: { ms, chunks, count }`,
-//                   so a short text costs one message, not three
-//               { type: 'cancelled', id }
-//               { type: 'error', id, message }                (id is null for a load failure)
+//               { type: 'error', id: null, message }         the model could not be loaded
+//               { type: 'replies', replies: [reply, ...] }    in order, each reply one of:
+//                 { type: 'chunk', id, start, end, spans, done, total, chunk, chunks, result? }
+//                   one chunk's entities as a transferred Uint32Array, four numbers an entity:
+//                   start, end (whole-text UTF-16 offsets), label (an index into LABELS) and the
+//                   score's float32 bits (see spansToEntities in nerlight.js), in text order, with
+//                   the progress after the chunk; the last chunk also carries
+//                   `result: { ms, chunks, count }`, so a short text costs one reply, not three
+//                 { type: 'cancelled', id }
+//                 { type: 'error', id, message }
 //
 // Requests are served one at a time, in order; a cancelled request stops at its next chunk.
-// Entities travel as typed arrays, not objects: the entity text is `text.slice(start, end)`, so
-// the main thread has almost nothing to deserialise even for a 1 MB text.
+// Replies go out as soon as there is nothing else to do: at once for a lone request and for
+// each chunk of a long text, while a queue of short requests (a client sending many at once)
+// shares one message per FLUSH_MS, because each message costs the worker far more than a short
+// text's entities. Entities travel as typed arrays, not objects: the entity text is
+// `text.slice(start, end)`, so the main thread has almost nothing to deserialise even for a
+// 1 MB text.
 
-import { load, extract, LABELS } from './nerlight.js';
+import { load, extractSpans, yieldToEventLoop } from './nerlight.js';
 
-const LABEL_INDEX = Object.fromEntries(LABELS.map((l, i) => [l, i]));
+/** The longest a finished reply waits for others to share its message, in milliseconds. */
+const FLUSH_MS = 16;
+
 const queue = [];
 const controllers = new Map(); // id -> AbortController, for queued and running requests
 let pumping = false;
 let loaded = null;
+let replies = []; // replies not yet posted, in order
+let transfer = []; // the buffers those replies carry
+let lastFlush = 0;
 
 function ensureLoaded(wasm) {
   if (!loaded) {
@@ -51,8 +63,10 @@ self.onmessage = (event) => {
       ensureLoaded(msg.wasm);
       break;
     case 'extract':
-      controllers.set(msg.id, new AbortController());
-      queue.push(msg);
+      for (const request of msg.requests) {
+        controllers.set(request.id, new AbortController());
+        queue.push(request);
+      }
       pump();
       break;
     case 'cancel':
@@ -61,16 +75,37 @@ self.onmessage = (event) => {
   }
 };
 
+/** Queues a reply (and the buffers it transfers) for the next flush. */
+function reply(message, buffers = []) {
+  replies.push(message);
+  for (const b of buffers) transfer.push(b);
+}
+
+/** Posts the queued replies in one message. */
+function flush() {
+  if (!replies.length) return;
+  self.postMessage({ type: 'replies', replies }, transfer);
+  replies = [];
+  transfer = [];
+  lastFlush = performance.now();
+}
+
 async function pump() {
   if (pumping) return;
   pumping = true;
   try {
     while (queue.length) {
-      const msg = queue.shift();
-      await serve(msg);
-      controllers.delete(msg.id);
+      const request = queue.shift();
+      await serve(request);
+      controllers.delete(request.id);
+      if (!queue.length || performance.now() - lastFlush >= FLUSH_MS) {
+        flush();
+        // Let cancel messages in before the next request.
+        if (queue.length) await yieldToEventLoop();
+      }
     }
   } finally {
+    flush();
     pumping = false;
   }
 }
@@ -78,56 +113,39 @@ async function pump() {
 async function serve({ id, text, options = {} }) {
   const signal = controllers.get(id).signal;
   if (signal.aborted) {
-    self.postMessage({ type: 'cancelled', id });
+    reply({ type: 'cancelled', id });
     return;
   }
   if (!(await ensureLoaded())) {
-    self.postMessage({ type: 'error', id, message: 'The model could not be loaded.' });
+    reply({ type: 'error', id, message: 'The model could not be loaded.' });
     return;
   }
   const t0 = performance.now();
-  let count = 0;
-  // Each chunk's message waits for its progress; the last one waits for the result as well.
+  // Each chunk's reply waits for its progress; the last one waits for the result as well.
   let pending = null;
-  const post = ({ message, transfer }) => self.postMessage(message, transfer);
+  let count;
   try {
-    await extract(String(text), {
+    count = await extractSpans(String(text), {
       ...options,
       signal,
-      onChunk({ start, end, entities }) {
-        const n = entities.length;
-        const starts = new Uint32Array(n);
-        const ends = new Uint32Array(n);
-        const labels = new Uint8Array(n);
-        const scores = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          const e = entities[i];
-          starts[i] = e.start;
-          ends[i] = e.end;
-          labels[i] = LABEL_INDEX[e.label];
-          scores[i] = e.score;
-        }
-        count += n;
-        pending = {
-          message: { type: 'chunk', id, start, end, starts, ends, labels, scores },
-          transfer: [starts.buffer, ends.buffer, labels.buffer, scores.buffer],
-        };
+      onChunk({ start, end, spans }) {
+        pending = { type: 'chunk', id, start, end, spans };
       },
       onProgress(p) {
-        Object.assign(pending.message, p);
+        Object.assign(pending, p);
         if (p.chunk < p.chunks) {
-          post(pending);
+          reply(pending, [pending.spans.buffer]);
           pending = null;
+          flush(); // drawn while the next chunk runs
         }
       },
     });
   } catch (err) {
-    if (signal.aborted) self.postMessage({ type: 'cancelled', id });
-    else self.postMessage({ type: 'error', id, message: errorText(err) });
+    reply(signal.aborted ? { type: 'cancelled', id } : { type: 'error', id, message: errorText(err) });
     return;
   }
-  pending.message.result = { ms: performance.now() - t0, chunks: pending.message.chunks, count };
-  post(pending);
+  pending.result = { ms: performance.now() - t0, chunks: pending.chunks, count };
+  reply(pending, [pending.spans.buffer]);
 }
 
 function errorText(err) {

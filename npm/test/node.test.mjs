@@ -34,6 +34,20 @@ test('extracts people, places and organizations with UTF-16 offsets', async () =
   assert.ok(has('NATO', 'ORG'));
 });
 
+test('extract() gives what the raw wasm extract() gives, per chunk too, lone surrogates included', async () => {
+  await load();
+  const wasm = await import('nerlight/wasm');
+  const text = `\uD800Zoë 😀 ${SEED}\uDC00 NATO met in 東京 and Bucharest.\n\nJens\uD800 Stoltenberg left.`;
+  assert.deepEqual(await extract(text), wasm.extract(text));
+  const chunks = [];
+  await extract(text, { chunkSize: 1500, onChunk: (c) => chunks.push(c) });
+  assert.ok(chunks.length > 1);
+  for (const { start, end, entities } of chunks) {
+    const raw = wasm.extract(text.slice(start, end)).map((e) => ({ ...e, start: start + e.start, end: start + e.end }));
+    assert.deepEqual(entities, raw, `chunk ${start}..${end}`);
+  }
+});
+
 test('types and minScore filter', async () => {
   const all = await extract(SEED);
   const people = await extract(SEED, { types: ['PER'] });

@@ -1,5 +1,5 @@
 // The JavaScript API under Node, through the generated bindings: lone surrogates, empty
-// strings, non-string arguments, damaged model files, huge inputs.
+// strings, non-string arguments, extractSpans against extract, damaged model files, huge inputs.
 // Run: make test-node (builds target/node-pkg), or node --test tests/node/ after `make node-pkg`.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -43,6 +43,41 @@ test('seeded hostile strings (400, lone surrogates included) keep every invarian
   }
   assert.ok(withEntities >= 200, `only ${withEntities} of 400 had entities`);
   console.log(`400 hostile strings: ${withEntities} with entities, ${inside} entities holding a lone surrogate`);
+});
+
+/** extractSpans' flat Uint32Array as extract()'s objects: `text` sliced from the string given. */
+function fromSpans(text, spans) {
+  assert.ok(spans instanceof Uint32Array, 'extractSpans() returns a Uint32Array');
+  assert.equal(spans.length % 4, 0, 'four numbers per entity');
+  const scores = new Float32Array(spans.buffer, spans.byteOffset, spans.length);
+  const out = [];
+  for (let i = 0; i < spans.length; i += 4) {
+    const [start, end] = [spans[i], spans[i + 1]];
+    out.push({ start, end, label: ['PER', 'LOC', 'ORG'][spans[i + 2]], text: text.slice(start, end), score: scores[i + 3] });
+  }
+  return out;
+}
+
+test('extractSpans: the entities of extract() as flat numbers, lone surrogates and emoji included', () => {
+  const r = rng(20261124);
+  const texts = ['', 'Jens Stoltenberg spoke in Bucharest 😀 for NATO.', '\uD800Jens Stoltenberg met NATO in Bucharest\uDC00.'];
+  for (let i = 0; i < 200; i++) texts.push(generate(r));
+  let entities = 0;
+  for (const text of texts) {
+    const want = extract(text);
+    assert.deepEqual(checkResult(text, fromSpans(text, nerlight.extractSpans(text))), want, JSON.stringify(text));
+    entities += want.length;
+  }
+  assert.ok(entities > 100, `only ${entities} entities`);
+  const dictionary = new nerlight.Dictionary(['Acme Rockets'], ['ORG'], ['Bucharest'], true);
+  const text = '\uDC00ACME Rockets hired Jens Stoltenberg in Bucharest 😀; acme rockets grew.';
+  const want = nerlight.extractWith(text, dictionary);
+  assert.ok(want.some((e) => e.score === 1) && !want.some((e) => e.text === 'Bucharest'));
+  assert.deepEqual(fromSpans(text, nerlight.extractSpansWith(text, dictionary)), want);
+  for (const v of [undefined, null, 42, {}, new String('NATO')]) {
+    assert.throws(() => nerlight.extractSpans(v), { name: 'TypeError', message: 'extractSpans() expects a string' });
+    assert.throws(() => nerlight.extractSpansWith(v, dictionary), { name: 'TypeError', message: 'extractSpansWith() expects a string' });
+  }
 });
 
 test('empty and blank strings give an empty array', () => {
