@@ -24,7 +24,7 @@ pub struct WordCache {
     /// The slots, each allocated when first filled: an extractor that only ever reads a short
     /// text pays for the words it saw, not for the whole cache.
     slots: Vec<Option<Box<Entry>>>,
-    /// Sums per entry: per role (in [`Role::ALL`] order), per stage, per tag.
+    /// Sums per entry: per stage, per role (in [`Role::ALL`] order), per tag.
     stride: usize,
     /// The entry of the last word too long to keep ([`WordCache::MAX_WORD_BYTES`]).
     long_word: Option<Box<Entry>>,
@@ -47,16 +47,13 @@ impl Entry {
         Box::new(Entry { hash: 0, word: Box::default(), info: TokenInfo::default(), sums })
     }
 
-    /// Describes `word` and sums its one-word keys in every role with `model`'s weights.
+    /// Describes `word` and sums its one-word keys in every role with `model`'s weights, in
+    /// one lookup of all its keys.
     fn fill(&mut self, word: &str, model: &Model, keys: &mut Vec<u32>, lookup: &mut Lookup) {
         self.info = TokenInfo::new(word, model.lexicon());
         self.sums.fill(0);
-        let part = model.n_stages() * model.n_tags();
-        for (role, sums) in Role::ALL.into_iter().zip(self.sums.chunks_exact_mut(part)) {
-            keys.clear();
-            word_features(Slot::Word(&self.info), role, keys);
-            model.weights().add(keys, keys.len(), 0, sums, lookup);
-        }
+        let info = &self.info;
+        add_role_sums(|_| Slot::Word(info), model, keys, lookup, &mut self.sums);
     }
 
     fn scores(&self) -> WordScores<'_> {
@@ -64,12 +61,12 @@ impl Entry {
     }
 }
 
-/// One word's entry: its description and its summed weights per role, stage and tag.
+/// One word's entry: its description and its summed weights per stage, role and tag.
 #[derive(Clone, Copy, Debug)]
 pub struct WordScores<'a> {
     /// The word's description (its name-list matches not filled: they depend on its context).
     pub info: &'a TokenInfo,
-    /// `Role::ALL.len() × n_stages × n_tags` sums.
+    /// `n_stages × Role::ALL.len() × n_tags` sums: per stage, per role, per tag.
     pub sums: &'a [i32],
 }
 
@@ -95,14 +92,15 @@ impl WordCache {
         }
     }
 
-    /// The entry of `word` (whose [`WordCache::hash`] is `hash`), computed with `model`'s
-    /// weights and lexicon on a miss. `model` must be the model the cache was made for.
-    pub fn get(&mut self, word: &str, hash: u64, model: &Model) -> WordScores<'_> {
+    /// The entry of `word`, computed with `model`'s weights and lexicon on a miss. `model` must
+    /// be the model the cache was made for.
+    pub fn get(&mut self, word: &str, model: &Model) -> WordScores<'_> {
         if word.len() > WordCache::MAX_WORD_BYTES {
             let entry = self.long_word.get_or_insert_with(|| Entry::empty(self.stride));
             entry.fill(word, model, &mut self.keys, &mut self.lookup);
             return entry.scores();
         }
+        let hash = WordCache::hash(word);
         if self.slots.is_empty() {
             self.slots.resize_with(1 << self.bits, || None);
         }
@@ -117,26 +115,37 @@ impl WordCache {
         slot.as_deref().expect("filled above").scores()
     }
 
-    /// The hash [`WordCache::get`] expects for `word`: its top bits pick the slot.
-    pub fn hash(word: &str) -> u64 {
+    /// The hash of `word` that picks its slot (by its top bits) and stands for it in the slot.
+    fn hash(word: &str) -> u64 {
         mix(hash_str(word))
     }
 }
 
-/// The summed weights that the sentence boundaries give the tokens next to them, per role (in
-/// [`Role::ALL`] order), stage and tag: the rows for `Previous` and `SecondPrevious` come from
+/// The summed weights that the sentence boundaries give the tokens next to them, per stage,
+/// role (in [`Role::ALL`] order) and tag: the rows for `Previous` and `SecondPrevious` come from
 /// the start of a sentence, those for `Next` and `SecondNext` from its end; `Own` is zero.
 pub fn boundary_sums(model: &Model) -> Vec<i32> {
-    let part = model.n_stages() * model.n_tags();
-    let mut sums = vec![0; Role::ALL.len() * part];
-    let (mut keys, mut lookup) = (Vec::new(), Lookup::default());
-    for (role, sums) in Role::ALL.into_iter().zip(sums.chunks_exact_mut(part)) {
-        let slot = if role.offset() < 0 { Slot::Start } else { Slot::End };
-        keys.clear();
-        word_features(slot, role, &mut keys);
-        if !keys.is_empty() {
-            model.weights().add(&keys, keys.len(), 0, sums, &mut lookup);
-        }
-    }
+    let mut sums = vec![0; model.n_stages() * Role::ALL.len() * model.n_tags()];
+    let slot = |role: Role| if role.offset() < 0 { Slot::Start } else { Slot::End };
+    add_role_sums(slot, model, &mut Vec::new(), &mut Lookup::default(), &mut sums);
     sums
+}
+
+/// Adds to `sums` (per stage, role and tag) the weights of the one-word keys that the slot
+/// `slot(role)` gives a token in each role, all looked up at once so that their misses overlap.
+fn add_role_sums<'a>(
+    slot: impl Fn(Role) -> Slot<'a>,
+    model: &Model,
+    keys: &mut Vec<u32>,
+    lookup: &mut Lookup,
+    sums: &mut [i32],
+) {
+    keys.clear();
+    let mut ends = [0; Role::ALL.len()];
+    for (role, end) in Role::ALL.into_iter().zip(&mut ends) {
+        word_features(slot(role), role, keys);
+        *end = keys.len();
+    }
+    let groups = ends.iter().scan(0, |start, &end| Some(&keys[std::mem::replace(start, end)..end]));
+    model.weights().add_groups(groups, 0, sums, lookup);
 }
