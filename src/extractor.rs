@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::decode::{Potentials, tag_marginals, viterbi};
+use crate::decode::{Potentials, Viterbi, tag_marginals};
 use crate::error::ModelError;
 use crate::glue::split_glued;
 use crate::model::Model;
@@ -32,6 +32,8 @@ pub struct Entity<'a> {
 #[derive(Debug)]
 pub struct Extractor {
     model: Model,
+    /// Each stage's transitions, laid out for decoding.
+    decoders: Vec<Viterbi>,
     /// The final stage's transitions at the model's temperature, for confidences.
     potentials: Potentials,
     /// Feature sums with caches that live across calls.
@@ -42,8 +44,9 @@ impl Extractor {
     /// An extractor serving `model`.
     pub fn new(model: Model) -> Extractor {
         let potentials = Potentials::new(model.transitions(model.n_stages() - 1), model.temperature());
+        let decoders = (0..model.n_stages()).map(|s| Viterbi::new(model.transitions(s))).collect();
         let scorer = Scorer::new(&model);
-        Extractor { model, potentials, scorer }
+        Extractor { model, decoders, potentials, scorer }
     }
 
     /// An extractor for the model file `bytes`, validated first.
@@ -125,7 +128,7 @@ impl Extractor {
         for (n, range) in sentences.iter().enumerate() {
             scoring.sentence(n);
             emissions(range, &scoring.sums(n)[..range.len() * n_tags], &mut em);
-            viterbi(&em, model.transitions(0), &mut tags);
+            self.decoders[0].decode(&em, &mut tags);
             if n_stages == 1 {
                 visit(range, &em, &tags);
             } else {
@@ -138,7 +141,7 @@ impl Extractor {
         scoring.document(&first_tags);
         for (n, range) in sentences.iter().enumerate() {
             emissions(range, &scoring.sums(n)[range.len() * n_tags..], &mut em);
-            viterbi(&em, model.transitions(1), &mut tags);
+            self.decoders[1].decode(&em, &mut tags);
             visit(range, &em, &tags);
         }
     }
