@@ -243,7 +243,7 @@ const PREFETCH_DISTANCE: usize = 16;
 
 /// Asks the processor to bring `items[at]` into cache (a hint: it never faults).
 #[cfg(target_arch = "x86_64")]
-fn prefetch<T>(items: &[T], at: usize) {
+pub(crate) fn prefetch<T>(items: &[T], at: usize) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     if let Some(entry) = items.get(at) {
         // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is a hint that reads
@@ -254,7 +254,7 @@ fn prefetch<T>(items: &[T], at: usize) {
 
 /// WebAssembly and other targets have no prefetch hint: the out-of-order core overlaps what it can.
 #[cfg(not(target_arch = "x86_64"))]
-fn prefetch<T>(_items: &[T], _at: usize) {}
+pub(crate) fn prefetch<T>(_items: &[T], _at: usize) {}
 
 #[cfg(test)]
 mod tests {
