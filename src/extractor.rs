@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::decode::{Potentials, tag_marginals, viterbi};
+use crate::decode::{Potentials, Viterbi, tag_marginals};
 use crate::error::ModelError;
 use crate::glue::split_glued;
 use crate::model::Model;
@@ -32,6 +32,8 @@ pub struct Entity<'a> {
 #[derive(Debug)]
 pub struct Extractor {
     model: Model,
+    /// Each stage's transitions, laid out for decoding.
+    decoders: Vec<Viterbi>,
     /// The final stage's transitions at the model's temperature, for confidences.
     potentials: Potentials,
     /// Feature sums with caches that live across calls.
@@ -42,8 +44,9 @@ impl Extractor {
     /// An extractor serving `model`.
     pub fn new(model: Model) -> Extractor {
         let potentials = Potentials::new(model.transitions(model.n_stages() - 1), model.temperature());
+        let decoders = (0..model.n_stages()).map(|s| Viterbi::new(model.transitions(s))).collect();
         let scorer = Scorer::new(&model);
-        Extractor { model, potentials, scorer }
+        Extractor { model, decoders, potentials, scorer }
     }
 
     /// An extractor for the model file `bytes`, validated first.
@@ -102,7 +105,7 @@ impl Extractor {
     /// training use it to see what extraction sees.
     ///
     /// Each sentence's features are looked up once for every stage: stage 1 decodes from its
-    /// share of the sums at once, and the later stage's share waits in `later` until the
+    /// share of the sums at once, and the later stage's share waits in the scoring until the
     /// document-level features, which need stage 1's tags for the whole text, are added to it.
     pub fn label(
         &self,
@@ -113,37 +116,32 @@ impl Extractor {
     ) {
         let model = &self.model;
         let (n_tags, n_stages, scale) = (model.n_tags(), model.n_stages(), model.scale());
-        let mut scoring = self.scorer.start(model, text, tokens);
-        let mut sums = Vec::new();
+        let mut scoring = self.scorer.start(model, text, tokens, sentences);
         let mut em = Vec::new();
         let mut tags = Vec::new();
-        let mut later = vec![0i32; if n_stages > 1 { tokens.len() * n_tags } else { 0 }];
         let mut first_tags: Vec<Tag> = vec![0; if n_stages > 1 { tokens.len() } else { 0 }];
         let emissions = |range: &Range<usize>, sums: &[i32], em: &mut Vec<f32>| {
             em.clear();
             em.extend(sums.iter().map(|&s| s as f32 * scale));
             forbid_entities_across_glue(text, &tokens[range.clone()], em, n_tags);
         };
-        for range in sentences {
-            let block = range.len() * n_tags;
-            scoring.sentence(range.clone(), &mut sums);
-            emissions(range, &sums[..block], &mut em);
-            viterbi(&em, model.transitions(0), &mut tags);
+        for (n, range) in sentences.iter().enumerate() {
+            scoring.sentence(n);
+            emissions(range, &scoring.sums(n)[..range.len() * n_tags], &mut em);
+            self.decoders[0].decode(&em, &mut tags);
             if n_stages == 1 {
                 visit(range, &em, &tags);
             } else {
-                later[range.start * n_tags..range.end * n_tags].copy_from_slice(&sums[block..2 * block]);
                 first_tags[range.clone()].copy_from_slice(&tags);
             }
         }
         if n_stages == 1 {
             return;
         }
-        scoring.document(&first_tags, &mut later);
-        drop(scoring);
-        for range in sentences {
-            emissions(range, &later[range.start * n_tags..range.end * n_tags], &mut em);
-            viterbi(&em, model.transitions(1), &mut tags);
+        scoring.document(&first_tags);
+        for (n, range) in sentences.iter().enumerate() {
+            emissions(range, &scoring.sums(n)[range.len() * n_tags..], &mut em);
+            self.decoders[1].decode(&em, &mut tags);
             visit(range, &em, &tags);
         }
     }

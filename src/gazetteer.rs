@@ -36,6 +36,9 @@ pub type TokenMatches = [MatchPosition; CATEGORIES.len()];
 const CONTINUES: u8 = 0x80;
 /// Seed of a phrase's running hash, so that a one-token phrase's key differs from its word's.
 const PHRASE_SEED: u64 = 0x6761_7a65_7474_6565; // "gazettee"
+/// How many tokens ahead matching asks for the key of a token's first word (twice that for
+/// the bounds of its group): enough to cover a miss with other tokens' work.
+const PROBES_AHEAD: usize = 8;
 /// The number of buckets: five bits of each of a word's first two bytes.
 const BUCKETS: usize = 1 << 10;
 
@@ -265,8 +268,20 @@ impl Gazetteer {
         out.resize(tokens.len(), [0; CATEGORIES.len()]);
         let line_break_before = |i: usize| text[tokens[i - 1].end..tokens[i].start].contains(['\n', '\r']);
         let mut found: Vec<(usize, usize, u8)> = Vec::new();
-        for (first, token) in tokens.iter().enumerate() {
-            let entries = self.compiled(token_bucket(token.text(text)));
+        // Every token's table and the key of its first word, which does not depend on the
+        // other tokens: each token's first probe, most often its only one, is asked for ahead.
+        let starts: Vec<(&KeyTable, u64)> = tokens
+            .iter()
+            .zip(words)
+            .map(|(token, &word)| (self.compiled(token_bucket(token.text(text))), extend(PHRASE_SEED, word)))
+            .collect();
+        for (first, &(entries, _)) in starts.iter().enumerate() {
+            if let Some(&(table, key)) = starts.get(first + 2 * PROBES_AHEAD) {
+                table.prefetch(key, false);
+            }
+            if let Some(&(table, key)) = starts.get(first + PROBES_AHEAD) {
+                table.prefetch(key, true);
+            }
             let mut running = PHRASE_SEED;
             for (last, &word) in words.iter().enumerate().skip(first) {
                 if last > first && line_break_before(last) {

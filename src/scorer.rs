@@ -10,6 +10,7 @@
 //! [`sentence_features`](crate::features::sentence_features) and
 //! [`document_features`](crate::features::document_features).
 
+use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use crate::context_cache::ContextCache;
@@ -65,11 +66,18 @@ impl Scorer {
         Scorer { boundary: boundary_sums(model), pool: Mutex::new(Vec::new()) }
     }
 
-    /// Starts scoring the tokens of `text` with `model` (the scorer's): describes every token,
-    /// its name-list matches included, with caches taken from the pool (or new ones).
-    pub fn start<'s>(&'s self, model: &'s Model, text: &'s str, tokens: &'s [Token]) -> Scoring<'s> {
+    /// Starts scoring the tokens of `text` with `model` (the scorer's), in the `sentences`
+    /// given (token ranges, in order, not overlapping): describes every token, its name-list
+    /// matches included, with caches taken from the pool (or new ones).
+    pub fn start<'s>(
+        &'s self,
+        model: &'s Model,
+        text: &'s str,
+        tokens: &'s [Token],
+        sentences: &'s [Range<usize>],
+    ) -> Scoring<'s> {
         let caches = self.lock().pop().unwrap_or_else(|| Caches::new(model, WordCache::BITS, Caches::CONTEXT_BITS));
-        Scoring::new(self, model, text, tokens, caches)
+        Scoring::new(self, model, text, tokens, sentences, caches)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Caches>> {
@@ -77,28 +85,63 @@ impl Scorer {
     }
 }
 
-/// The scoring of one text: its tokens' descriptions, and the caches it holds until dropped.
+/// The scoring of one text: its tokens' descriptions, their sums so far, and the caches it
+/// holds until dropped.
 pub struct Scoring<'s> {
     scorer: &'s Scorer,
     model: &'s Model,
-    text: &'s str,
-    tokens: &'s [Token],
-    /// Per token: [`WordCache::hash`] of its text.
-    hashes: Vec<u64>,
+    sentences: &'s [Range<usize>],
     infos: Vec<TokenInfo>,
+    /// Per sentence, from `n_stages × n_tags` sums per token of its first token on: a
+    /// `len × n_tags` block per stage. The one-word templates' sums are added at the start,
+    /// when each word's cache entry is read for its description anyway.
+    sums: Vec<i32>,
     caches: Option<Caches>,
     keys: Vec<u32>,
+    shapes: Vec<ShapeContext>,
+    lists: Vec<ListContext>,
     lookup: Lookup,
 }
 
 impl<'s> Scoring<'s> {
-    fn new(scorer: &'s Scorer, model: &'s Model, text: &'s str, tokens: &'s [Token], mut caches: Caches) -> Self {
-        let hashes: Vec<u64> = tokens.iter().map(|t| WordCache::hash(t.text(text))).collect();
+    fn new(
+        scorer: &'s Scorer,
+        model: &'s Model,
+        text: &'s str,
+        tokens: &'s [Token],
+        sentences: &'s [Range<usize>],
+        mut caches: Caches,
+    ) -> Self {
+        let n_tags = model.n_tags();
+        let row = model.n_stages() * n_tags;
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        infos.extend(tokens.iter().zip(&hashes).map(|(t, &h)| *caches.words.get(t.text(text), h, model).info));
+        let mut sums = vec![0; tokens.len() * row];
+        let words = &mut caches.words;
+        for range in sentences {
+            debug_assert!(infos.len() <= range.start, "sentences in order, not overlapping");
+            infos.extend(tokens[infos.len()..range.start].iter().map(|t| *words.get(t.text(text), model).info));
+            let block = &mut sums[range.start * row..range.end * row];
+            for (at, token) in tokens[range.clone()].iter().enumerate() {
+                let word = words.get(token.text(text), model);
+                infos.push(*word.info);
+                add_word_sums(word.sums, at, range.len(), n_tags, block);
+            }
+            add_boundary_sums(&scorer.boundary, range.len(), n_tags, block);
+        }
+        infos.extend(tokens[infos.len()..].iter().map(|t| *words.get(t.text(text), model).info));
         mark_name_lists(text, tokens, model.gazetteer(), &mut infos);
-        let (keys, lookup) = (Vec::new(), Lookup::default());
-        Scoring { scorer, model, text, tokens, hashes, infos, caches: Some(caches), keys, lookup }
+        Scoring {
+            scorer,
+            model,
+            sentences,
+            infos,
+            sums,
+            caches: Some(caches),
+            keys: Vec::new(),
+            shapes: Vec::new(),
+            lists: Vec::new(),
+            lookup: Lookup::default(),
+        }
     }
 
     /// Every token's description.
@@ -106,40 +149,50 @@ impl<'s> Scoring<'s> {
         &self.infos
     }
 
-    /// The feature sums of the sentence `range` (token indices) for every stage, a
-    /// `len × n_tags` block per stage, into `sums`.
-    pub fn sentence(&mut self, range: std::ops::Range<usize>, sums: &mut Vec<i32>) {
-        let (model, len) = (self.model, range.len());
-        let n_tags = model.n_tags();
+    /// Adds the context templates' weights to the sums of sentence `n` (of those given to
+    /// [`Scorer::start`]), which then hold every sentence feature: see [`Scoring::sums`].
+    pub fn sentence(&mut self, n: usize) {
+        let (model, range) = (self.model, self.sentences[n].clone());
+        let (n_tags, len) = (model.n_tags(), range.len());
         let caches = self.caches.as_mut().expect("caches are held until drop");
-        sums.clear();
-        sums.resize(model.n_stages() * len * n_tags, 0);
-        for (at, (token, &hash)) in self.tokens[range.clone()].iter().zip(&self.hashes[range.clone()]).enumerate() {
-            add_word_sums(caches.words.get(token.text(self.text), hash, model).sums, at, len, n_tags, sums);
-        }
-        add_boundary_sums(&self.scorer.boundary, len, n_tags, sums);
-        let (mut shapes, mut lists) = (Vec::with_capacity(len), Vec::with_capacity(len));
+        let row = model.n_stages() * n_tags;
+        let sums = &mut self.sums[range.start * row..range.end * row];
         self.keys.clear();
-        context_features(&self.infos[range], &mut self.keys, &mut shapes, &mut lists);
+        self.shapes.clear();
+        self.lists.clear();
+        context_features(&self.infos[range], &mut self.keys, &mut self.shapes, &mut self.lists);
         model.weights().add(&self.keys, PAIR_FEATURES_PER_TOKEN, 0, sums, &mut self.lookup);
-        for (at, (shape, list)) in shapes.iter().zip(&lists).enumerate() {
+        for (at, (shape, list)) in self.shapes.iter().zip(&self.lists).enumerate() {
             add_row(caches.shapes.get(shape, model.weights()), at, len, n_tags, sums);
             add_row(caches.lists.get(list, model.weights()), at, len, n_tags, sums);
         }
     }
 
+    /// The sums of sentence `n` so far, a `len × n_tags` block per stage: every sentence
+    /// feature's once [`Scoring::sentence`] has run, and the document templates' in the last
+    /// stage once [`Scoring::document`] has.
+    pub fn sums(&self, n: usize) -> &[i32] {
+        let row = self.model.n_stages() * self.model.n_tags();
+        &self.sums[self.sentences[n].start * row..self.sentences[n].end * row]
+    }
+
     /// Adds the document templates' weights, given stage 1's `tags` for every token, to the
-    /// second stage's sums `later` (`n_tags` per token).
-    pub fn document(&mut self, tags: &[Tag], later: &mut [i32]) {
+    /// second stage's sums of every sentence.
+    pub fn document(&mut self, tags: &[Tag]) {
         let (model, n_tags) = (self.model, self.model.n_tags());
+        let row = model.n_stages() * n_tags;
         let cache = &mut self.caches.as_mut().expect("caches are held until drop").documents;
         let mut contexts = Vec::with_capacity(self.infos.len());
         document_contexts(&self.infos, tags, model.types().len(), &mut contexts);
-        for (context, sums) in contexts.iter().zip(later.chunks_exact_mut(n_tags)) {
-            // The document templates feed the second stage: its part of the cached sums.
-            let stage_two = &cache.get(context, model.weights())[n_tags..2 * n_tags];
-            for (sum, &w) in sums.iter_mut().zip(stage_two) {
-                *sum += w;
+        for range in self.sentences {
+            let block = &mut self.sums[range.start * row..range.end * row];
+            let stage_two = &mut block[range.len() * n_tags..2 * range.len() * n_tags];
+            for (context, sums) in contexts[range.clone()].iter().zip(stage_two.chunks_exact_mut(n_tags)) {
+                // The document templates feed the second stage: its part of the cached sums.
+                let weights = &cache.get(context, model.weights())[n_tags..2 * n_tags];
+                for (sum, &w) in sums.iter_mut().zip(weights) {
+                    *sum += w;
+                }
             }
         }
     }
@@ -157,31 +210,41 @@ impl Drop for Scoring<'_> {
 /// Adds `row` (per stage, `n_tags` each) to token `token` of a sentence of `len` tokens.
 fn add_row(row: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
     for (stage, row) in row.chunks_exact(n_tags).enumerate() {
-        let base = (stage * len + token) * n_tags;
-        for (sum, &w) in sums[base..base + n_tags].iter_mut().zip(row) {
-            *sum += w;
-        }
+        add_to(&mut sums[(stage * len + token) * n_tags..], row);
     }
 }
 
-/// Adds a word's cached sums (per role, stage and tag) to the tokens of a sentence of `len`
+/// Adds `row` to the first `row.len()` sums.
+fn add_to(sums: &mut [i32], row: &[i32]) {
+    for (sum, &w) in sums.iter_mut().zip(row) {
+        *sum += w;
+    }
+}
+
+/// Adds a word's cached sums (per stage, role and tag) to the tokens of a sentence of `len`
 /// tokens that it feeds from position `at`. `sums` holds a `len × n_tags` block per stage.
 fn add_word_sums(word: &[i32], at: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
-    for (role, rows) in Role::ALL.into_iter().zip(word.chunks_exact(word.len() / Role::ALL.len())) {
-        // The word at `at` stands at `offset` from the token it feeds.
-        if let Some(token) = at.checked_add_signed(-role.offset()).filter(|&t| t < len) {
-            add_row(rows, token, len, n_tags, sums);
+    let roles = Role::ALL.len() * n_tags;
+    for (word, sums) in word.chunks_exact(roles).zip(sums.chunks_exact_mut(len * n_tags)) {
+        for (role, row) in Role::ALL.into_iter().zip(word.chunks_exact(n_tags)) {
+            // The word at `at` stands at `offset` from the token it feeds.
+            if let Some(token) = at.checked_add_signed(-role.offset()).filter(|&t| t < len) {
+                add_to(&mut sums[token * n_tags..], row);
+            }
         }
     }
 }
 
-/// Adds the sentence boundaries' sums ([`boundary_sums`]) to the tokens of a sentence of `len`
-/// tokens whose neighbours in some role fall outside it.
+/// Adds the sentence boundaries' sums ([`boundary_sums`], per stage, role and tag) to the
+/// tokens of a sentence of `len` tokens whose neighbours in some role fall outside it.
 fn add_boundary_sums(boundary: &[i32], len: usize, n_tags: usize, sums: &mut [i32]) {
-    for (role, rows) in Role::ALL.into_iter().zip(boundary.chunks_exact(boundary.len() / Role::ALL.len())) {
-        let offset = role.offset();
-        for token in (0..len).filter(|&t| t.checked_add_signed(offset).is_none_or(|p| p >= len)) {
-            add_row(rows, token, len, n_tags, sums);
+    let roles = Role::ALL.len() * n_tags;
+    for (boundary, sums) in boundary.chunks_exact(roles).zip(sums.chunks_exact_mut(len * n_tags)) {
+        for (role, row) in Role::ALL.into_iter().zip(boundary.chunks_exact(n_tags)) {
+            let offset = role.offset();
+            for token in (0..len).filter(|&t| t.checked_add_signed(offset).is_none_or(|p| p >= len)) {
+                add_to(&mut sums[token * n_tags..], row);
+            }
         }
     }
 }
@@ -189,13 +252,21 @@ fn add_boundary_sums(boundary: &[i32], len: usize, n_tags: usize, sums: &mut [i3
 #[cfg(all(test, feature = "embedded-model"))]
 mod tests {
     use super::*;
-    use crate::features::{DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, document_features, sentence_features};
+    use crate::features::{
+        DOC_FEATURES_PER_TOKEN, FEATURES_PER_TOKEN, describe_tokens, document_features, sentence_features,
+    };
     use crate::sentence::split_sentences_into;
     use crate::tokenize::tokenize_into;
 
     /// Scoring with two-slot caches, so that entries evict each other within a sentence.
-    fn tiny_scoring<'s>(scorer: &'s Scorer, model: &'s Model, text: &'s str, tokens: &'s [Token]) -> Scoring<'s> {
-        Scoring::new(scorer, model, text, tokens, Caches::new(model, 1, 1))
+    fn tiny_scoring<'s>(
+        scorer: &'s Scorer,
+        model: &'s Model,
+        text: &'s str,
+        tokens: &'s [Token],
+        sentences: &'s [Range<usize>],
+    ) -> Scoring<'s> {
+        Scoring::new(scorer, model, text, tokens, sentences, Caches::new(model, 1, 1))
     }
 
     #[test]
@@ -209,17 +280,31 @@ mod tests {
         split_sentences_into(text, &tokens, &mut sentences);
         assert!(sentences.len() >= 4 && sentences.iter().any(|s| s.len() == 1), "{sentences:?}");
         let scorer = Scorer::new(model);
-        let mut scoring = tiny_scoring(&scorer, model, text, &tokens);
-        let (mut keys, mut cached, mut full) = (Vec::new(), Vec::new(), Vec::new());
-        for range in &sentences {
-            scoring.sentence(range.clone(), &mut cached);
+        let mut scoring = tiny_scoring(&scorer, model, text, &tokens, &sentences);
+        let (mut keys, mut full) = (Vec::new(), Vec::new());
+        for (n, range) in sentences.iter().enumerate() {
+            scoring.sentence(n);
             keys.clear();
             sentence_features(&scoring.infos()[range.clone()], &mut keys);
             full.clear();
-            full.resize(cached.len(), 0);
+            full.resize(scoring.sums(n).len(), 0);
             model.weights().add(&keys, FEATURES_PER_TOKEN, 0, &mut full, &mut Lookup::default());
-            assert_eq!(cached, full, "sentence {range:?}");
+            assert_eq!(scoring.sums(n), full, "sentence {range:?}");
         }
+    }
+
+    #[test]
+    fn tokens_between_sentences_are_described_too() {
+        let model = crate::default_extractor().expect("embedded model").model();
+        let text = "In New York , Jens Stoltenberg met Kim in Bucharest on Tuesday .";
+        let mut tokens = Vec::new();
+        tokenize_into(text, &mut tokens);
+        let sentences = [2..5, 5..7, 9..11];
+        let scorer = Scorer::new(model);
+        let scoring = tiny_scoring(&scorer, model, text, &tokens, &sentences);
+        let mut described = Vec::new();
+        describe_tokens(text, &tokens, model.lexicon(), model.gazetteer(), &mut described);
+        assert_eq!(format!("{:?}", scoring.infos()), format!("{described:?}"));
     }
 
     #[test]
@@ -231,17 +316,20 @@ mod tests {
         tokenize_into(text, &mut tokens);
         let mut tags = Vec::new();
         let whole = 0..tokens.len();
-        extractor.label(text, &tokens, std::slice::from_ref(&whole), |_, _, t| tags = t.to_vec());
+        let whole = std::slice::from_ref(&whole);
+        extractor.label(text, &tokens, whole, |_, _, t| tags = t.to_vec());
         assert!(tags.iter().any(|&t| t != 0), "some entity is tagged");
         let scorer = Scorer::new(model);
-        let mut scoring = tiny_scoring(&scorer, model, text, &tokens);
-        let mut cached = vec![0; tokens.len() * model.n_tags()];
-        scoring.document(&tags, &mut cached);
+        let mut scoring = tiny_scoring(&scorer, model, text, &tokens, whole);
+        let stage_two = tokens.len() * model.n_tags()..;
+        let before = scoring.sums(0)[stage_two.clone()].to_vec();
+        scoring.document(&tags);
+        let added: Vec<i32> = scoring.sums(0)[stage_two].iter().zip(&before).map(|(a, b)| a - b).collect();
         let mut keys = Vec::new();
         document_features(scoring.infos(), &tags, model.types().len(), &mut keys);
-        let mut full = vec![0; cached.len()];
+        let mut full = vec![0; added.len()];
         model.weights().add(&keys, DOC_FEATURES_PER_TOKEN, 1, &mut full, &mut Lookup::default());
         assert!(full.iter().any(|&s| s != 0));
-        assert_eq!(cached, full);
+        assert_eq!(added, full);
     }
 }

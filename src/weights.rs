@@ -56,8 +56,18 @@ const DENSE: i16 = -1;
 /// Reusable buffers for [`FeatureWeights::add`].
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
-    runs: Vec<(u32, u32)>,
+    runs: Vec<Probe>,
+    /// `(row, token)` of every key found.
     hits: Vec<(u32, u32)>,
+}
+
+/// A key to look up, the token its weights go to, and the run of entries it may be in.
+#[derive(Clone, Copy, Debug)]
+struct Probe {
+    key: u32,
+    token: u32,
+    lo: u32,
+    hi: u32,
 }
 
 impl FeatureWeights {
@@ -160,26 +170,44 @@ impl FeatureWeights {
     /// `sums` holds, for each stage from `first_stage` on, a `tokens × n_tags` block (`n_tags`
     /// per token): stage `s`'s weights go to block `s - first_stage`, earlier stages' are skipped.
     pub fn add(&self, keys: &[u32], per_token: usize, first_stage: usize, sums: &mut [i32], lookup: &mut Lookup) {
+        debug_assert_eq!(keys.len() % per_token, 0);
+        debug_assert_eq!(sums.len(), self.n_stages.saturating_sub(first_stage) * keys.len() / per_token * self.n_tags);
+        self.add_groups(keys.chunks_exact(per_token), first_stage, sums, lookup);
+    }
+
+    /// Adds the weights of each group of keys to its own token, the `i`th group's to token `i`,
+    /// like [`FeatureWeights::add`] but with any number of keys a token: one call for keys of
+    /// every length, so that all their misses overlap (a word's roles have 16, 4 and 1 keys).
+    pub fn add_groups<'k>(
+        &self,
+        groups: impl IntoIterator<Item = &'k [u32]>,
+        first_stage: usize,
+        sums: &mut [i32],
+        lookup: &mut Lookup,
+    ) {
         let n_tags = self.n_tags;
-        let tokens = keys.len() / per_token;
-        debug_assert_eq!(sums.len(), self.n_stages.saturating_sub(first_stage) * tokens * n_tags);
         // Pass 1: every key's run of the sorted list (usually within one cache line), asked for
         // ahead where the target can; then the keys found in them.
         lookup.runs.clear();
-        lookup.runs.extend(keys.iter().map(|&key| {
-            let run = (u64::from(key) >> self.shift) as usize;
-            let lo = self.directory[run];
-            prefetch(&self.entries, lo as usize);
-            (lo, self.directory[run + 1])
-        }));
+        for (token, group) in groups.into_iter().enumerate() {
+            lookup.runs.extend(group.iter().map(|&key| {
+                let run = (u64::from(key) >> self.shift) as usize;
+                let lo = self.directory[run];
+                prefetch(&self.entries, lo as usize);
+                Probe { key, token: token as u32, lo, hi: self.directory[run + 1] }
+            }));
+        }
         lookup.hits.clear();
-        for (i, (&key, &(lo, hi))) in keys.iter().zip(&lookup.runs).enumerate() {
-            if let Some(&e) = self.entries[lo as usize..hi as usize].iter().find(|&&e| (e >> 32) as u32 == key) {
-                lookup.hits.push((e as u32, (i / per_token) as u32));
+        for p in &lookup.runs {
+            if let Some(&e) = self.entries[p.lo as usize..p.hi as usize].iter().find(|&&e| (e >> 32) as u32 == p.key) {
+                lookup.hits.push((e as u32, p.token));
             }
         }
         // Pass 2: the rows, each fetched a few hits ahead of its use where the target can.
-        let block = tokens * n_tags;
+        for &(ahead, _) in lookup.hits.iter().take(PREFETCH_DISTANCE) {
+            prefetch(&self.rows, ahead as usize);
+        }
+        let block = sums.len() / self.n_stages.saturating_sub(first_stage).max(1);
         for (i, &(row, token)) in lookup.hits.iter().enumerate() {
             if let Some(&(ahead, _)) = lookup.hits.get(i + PREFETCH_DISTANCE) {
                 prefetch(&self.rows, ahead as usize);
@@ -210,12 +238,12 @@ impl FeatureWeights {
     }
 }
 
-/// How many hits ahead pass 3 asks for a row: enough to cover a miss with other hits' work.
+/// How many hits ahead pass 2 asks for a row: enough to cover a miss with other hits' work.
 const PREFETCH_DISTANCE: usize = 16;
 
 /// Asks the processor to bring `items[at]` into cache (a hint: it never faults).
 #[cfg(target_arch = "x86_64")]
-fn prefetch<T>(items: &[T], at: usize) {
+pub(crate) fn prefetch<T>(items: &[T], at: usize) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     if let Some(entry) = items.get(at) {
         // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is a hint that reads
@@ -226,7 +254,7 @@ fn prefetch<T>(items: &[T], at: usize) {
 
 /// WebAssembly and other targets have no prefetch hint: the out-of-order core overlaps what it can.
 #[cfg(not(target_arch = "x86_64"))]
-fn prefetch<T>(_items: &[T], _at: usize) {}
+pub(crate) fn prefetch<T>(_items: &[T], _at: usize) {}
 
 #[cfg(test)]
 mod tests {
