@@ -9,7 +9,7 @@ use crate::glue::split_glued;
 use crate::model::Model;
 use crate::scorer::Scorer;
 use crate::sentence::split_sentences_into;
-use crate::tags::{Label, Tag, spans};
+use crate::tags::{Label, Position, Tag, spans, split};
 use crate::tokenize::{Token, tokenize_into};
 
 /// A person, place or organization found in a text.
@@ -120,13 +120,14 @@ impl Extractor {
         let mut em = Vec::new();
         let mut tags = Vec::new();
         let mut first_tags: Vec<Tag> = vec![0; if n_stages > 1 { tokens.len() } else { 0 }];
-        let emissions = |sums: &[i32], em: &mut Vec<f32>| {
+        let emissions = |range: &Range<usize>, sums: &[i32], em: &mut Vec<f32>| {
             em.clear();
             em.extend(sums.iter().map(|&s| s as f32 * scale));
+            forbid_entities_across_glue(text, &tokens[range.clone()], em, n_tags);
         };
         for (n, range) in sentences.iter().enumerate() {
             scoring.sentence(n);
-            emissions(&scoring.sums(n)[..range.len() * n_tags], &mut em);
+            emissions(range, &scoring.sums(n)[..range.len() * n_tags], &mut em);
             self.decoders[0].decode(&em, &mut tags);
             if n_stages == 1 {
                 visit(range, &em, &tags);
@@ -139,7 +140,7 @@ impl Extractor {
         }
         scoring.document(&first_tags);
         for (n, range) in sentences.iter().enumerate() {
-            emissions(&scoring.sums(n)[range.len() * n_tags..], &mut em);
+            emissions(range, &scoring.sums(n)[range.len() * n_tags..], &mut em);
             self.decoders[1].decode(&em, &mut tags);
             visit(range, &em, &tags);
         }
@@ -169,6 +170,33 @@ fn document_windows(sentences: &[Range<usize>]) -> impl Iterator<Item = Range<us
         start = end;
         Some(group)
     })
+}
+
+/// Makes every camel-case seam (`Ukraine|Stoltenberg`, split by the tokenizer) an entity
+/// boundary: no entity may run across it. The training corpus never glues words, so the model
+/// would otherwise read the two halves as one name. [`Extractor::extract`]'s sentences already
+/// end at such seams; this serves the callers of [`Extractor::label`] that bring their own
+/// sentences (evaluation and training on CoNLL's tokens, where one corpus token can hold a seam).
+fn forbid_entities_across_glue(text: &str, tokens: &[Token], em: &mut [f32], n_tags: usize) {
+    const FORBIDDEN: f32 = -1.0e4;
+    for t in 1..tokens.len() {
+        let (a, b) = (tokens[t - 1], tokens[t]);
+        let seam = a.end == b.start
+            && a.text(text).ends_with(char::is_lowercase)
+            && b.text(text).starts_with(char::is_uppercase);
+        if !seam {
+            continue;
+        }
+        for tag in 1..n_tags {
+            let position = split(tag).map(|(_, p)| p);
+            if matches!(position, Some(Position::Begin | Position::Inside)) {
+                em[(t - 1) * n_tags + tag] = FORBIDDEN;
+            }
+            if matches!(position, Some(Position::Inside | Position::Last)) {
+                em[t * n_tags + tag] = FORBIDDEN;
+            }
+        }
+    }
 }
 
 /// Narrows the token span `first..last` so that it starts and ends with a token holding a letter
