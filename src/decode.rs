@@ -4,6 +4,8 @@
 //! Illegal transitions (see [`crate::tags::can_follow`]) are excluded here, not learned away, so
 //! every decoded sequence is well formed.
 
+use std::ops::Range;
+
 use crate::tags::{Tag, can_end, can_follow, can_start};
 
 /// Transition weights between tags, with the BILOU constraints.
@@ -278,85 +280,117 @@ fn normalise(row: &mut [f32]) {
 /// Only legal moves are summed, in the order a dense sum would add them: the zero potentials of
 /// the others add nothing, so the sums are exactly the dense ones.
 pub fn tag_marginals(em: &[f32], pot: &Potentials, tags: &[Tag]) -> Vec<f32> {
-    let moves = &pot.moves;
-    let (n, width, closed) = (moves.n_tags, moves.opening.len(), moves.closed.len());
-    let len = tags.len();
-    if len == 0 {
-        return Vec::new();
-    }
-    let k = pot.inverse_temperature;
-    let mut e = vec![0.0f32; len * n];
-    for (row, scores) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)) {
-        let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| if s > m { s } else { m });
-        for (x, &s) in row.iter_mut().zip(scores) {
-            *x = exp_nonpositive((s - max) * k);
+    let mut out = Vec::new();
+    Marginals::default().between(em, pot, tags, 0..tags.len(), &mut out);
+    out
+}
+
+/// Buffers for [`tag_marginals`] kept between sentences, so that confidences allocate nothing
+/// once they have grown to the longest sentence.
+#[derive(Debug, Default)]
+pub struct Marginals {
+    e: Vec<f32>,
+    alpha: Vec<f32>,
+    beta: Vec<f32>,
+    sums: Vec<f32>,
+    next: Vec<f32>,
+}
+
+impl Marginals {
+    /// The marginals of [`tag_marginals`] at the positions `wanted` only, written to `out`
+    /// (`out[i]` for position `wanted.start + i`). The forward pass stops at `wanted.end` and the
+    /// backward pass at `wanted.start`: each position's vectors depend only on the positions
+    /// before (forward) or after (backward) it, so the values are exactly those of the full run.
+    pub fn between(&mut self, em: &[f32], pot: &Potentials, tags: &[Tag], wanted: Range<usize>, out: &mut Vec<f32>) {
+        out.clear();
+        let moves = &pot.moves;
+        let (n, width, closed) = (moves.n_tags, moves.opening.len(), moves.closed.len());
+        let len = tags.len();
+        if wanted.is_empty() {
+            return;
         }
-    }
-    let mut alpha = vec![0.0f32; len * n];
-    let mut beta = vec![0.0f32; len * n];
-    for y in 0..n {
-        alpha[y] = pot.start[y] * e[y];
-    }
-    normalise(&mut alpha[..n]);
-    let mut sums = vec![0.0f32; width.max(closed)];
-    for t in 1..len {
-        let (done, rest) = alpha.split_at_mut(t * n);
-        let prev = &done[(t - 1) * n..];
-        let cur = &mut rest[..n];
-        let into_opening = &mut sums[..width];
-        into_opening.fill(0.0);
-        for (&p, weights) in moves.closed.iter().zip(pot.open.chunks_exact(width)) {
-            let a = prev[p];
-            for (c, &w) in into_opening.iter_mut().zip(weights) {
-                *c += a * w;
+        assert!(wanted.end <= len, "wanted positions within the sentence");
+        let k = pot.inverse_temperature;
+        let Marginals { e, alpha, beta, sums, next } = self;
+        for buffer in [&mut *e, &mut *alpha, &mut *beta] {
+            buffer.clear();
+            buffer.resize(len * n, 0.0);
+        }
+        // The forward pass reads the exponentials up to `wanted.end`, the backward pass those after
+        // `wanted.start`.
+        for (t, (row, scores)) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)).enumerate() {
+            if t >= wanted.end && t <= wanted.start {
+                continue;
+            }
+            let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| if s > m { s } else { m });
+            for (x, &s) in row.iter_mut().zip(scores) {
+                *x = exp_nonpositive((s - max) * k);
             }
         }
-        for (&y, &c) in moves.opening.iter().zip(&*into_opening) {
-            cur[y] = c;
+        for y in 0..n {
+            alpha[y] = pot.start[y] * e[y];
         }
-        for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
-            cur[y] = prev[p] * wp + prev[q] * wq;
-        }
-        for (c, &x) in cur.iter_mut().zip(&e[t * n..(t + 1) * n]) {
-            *c *= x;
-        }
-        normalise(cur);
-    }
-    beta[(len - 1) * n..].copy_from_slice(&pot.end);
-    normalise(&mut beta[(len - 1) * n..]);
-    let mut next = vec![0.0f32; n];
-    for t in (0..len - 1).rev() {
-        let (head, tail) = beta.split_at_mut((t + 1) * n);
-        for (x, (&b, &ex)) in next.iter_mut().zip(tail[..n].iter().zip(&e[(t + 1) * n..(t + 2) * n])) {
-            *x = b * ex;
-        }
-        let cur = &mut head[t * n..];
-        let from_closed = &mut sums[..closed];
-        from_closed.fill(0.0);
-        for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(closed)) {
-            let x = next[y];
-            for (c, &w) in from_closed.iter_mut().zip(weights) {
-                *c += w * x;
+        normalise(&mut alpha[..n]);
+        sums.clear();
+        sums.resize(width.max(closed), 0.0);
+        for t in 1..wanted.end {
+            let (done, rest) = alpha.split_at_mut(t * n);
+            let prev = &done[(t - 1) * n..];
+            let cur = &mut rest[..n];
+            let into_opening = &mut sums[..width];
+            into_opening.fill(0.0);
+            for (&p, weights) in moves.closed.iter().zip(pot.open.chunks_exact(width)) {
+                let a = prev[p];
+                for (c, &w) in into_opening.iter_mut().zip(weights) {
+                    *c += a * w;
+                }
             }
+            for (&y, &c) in moves.opening.iter().zip(&*into_opening) {
+                cur[y] = c;
+            }
+            for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
+                cur[y] = prev[p] * wp + prev[q] * wq;
+            }
+            for (c, &x) in cur.iter_mut().zip(&e[t * n..(t + 1) * n]) {
+                *c *= x;
+            }
+            normalise(cur);
         }
-        for (&p, &c) in moves.closed.iter().zip(&*from_closed) {
-            cur[p] = c;
+        beta[(len - 1) * n..].copy_from_slice(&pot.end);
+        normalise(&mut beta[(len - 1) * n..]);
+        next.clear();
+        next.resize(n, 0.0);
+        for t in (wanted.start..len - 1).rev() {
+            let (head, tail) = beta.split_at_mut((t + 1) * n);
+            for (x, (&b, &ex)) in next.iter_mut().zip(tail[..n].iter().zip(&e[(t + 1) * n..(t + 2) * n])) {
+                *x = b * ex;
+            }
+            let cur = &mut head[t * n..];
+            let from_closed = &mut sums[..closed];
+            from_closed.fill(0.0);
+            for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(closed)) {
+                let x = next[y];
+                for (c, &w) in from_closed.iter_mut().zip(weights) {
+                    *c += w * x;
+                }
+            }
+            for (&p, &c) in moves.closed.iter().zip(&*from_closed) {
+                cur[p] = c;
+            }
+            // Each tag inside an entity goes on to the two inner tags of its type, in order.
+            for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
+                cur[p] += wp * next[y];
+                cur[q] += wq * next[y];
+            }
+            normalise(cur);
         }
-        // Each tag inside an entity goes on to the two inner tags of its type, in order.
-        for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
-            cur[p] += wp * next[y];
-            cur[q] += wq * next[y];
-        }
-        normalise(cur);
-    }
-    tags.iter()
-        .enumerate()
-        .map(|(t, &y)| {
+        out.extend(wanted.map(|t| {
+            let y = tags[t];
             let (a, b) = (&alpha[t * n..(t + 1) * n], &beta[t * n..(t + 1) * n]);
             let z: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
             if z > 0.0 { (a[y] * b[y] / z).clamp(0.0, 1.0) } else { 0.0 }
-        })
-        .collect()
+        }));
+    }
 }
 
 #[cfg(test)]
@@ -601,6 +635,12 @@ mod tests {
             for (t, &y) in tags.iter().enumerate() {
                 let want = marginal[t * n + y] / z;
                 assert!((f64::from(got[t]) - want).abs() < 1e-4, "position {t} tag {y}: {} vs {want}", got[t]);
+            }
+            // Any window of positions gets exactly the full run's values, with reused buffers.
+            let (mut scratch, mut part) = (Marginals::default(), Vec::new());
+            for wanted in [0..1, 1..2, 2..3, 0..2, 1..3, 0..3, 2..2] {
+                scratch.between(&em, &pot, &tags, wanted.clone(), &mut part);
+                assert_eq!(part, got[wanted.clone()], "positions {wanted:?}");
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::decode::{Potentials, Viterbi, tag_marginals};
+use crate::decode::{Marginals, Potentials, Viterbi};
 use crate::error::ModelError;
 use crate::glue::split_glued;
 use crate::model::Model;
@@ -82,15 +82,17 @@ impl Extractor {
     /// Evaluation uses this to score the labeller on gold tokenisation.
     pub fn extract_tokens<'a>(&self, text: &'a str, tokens: &[Token], sentences: &[Range<usize>]) -> Vec<Entity<'a>> {
         let mut out = Vec::new();
+        let (mut scratch, mut marginals) = (Marginals::default(), Vec::new());
         self.label(text, tokens, sentences, |range, em, tags| {
             let found = spans(tags);
-            if found.iter().all(|&(_, _, ty)| self.model.reported_label(ty).is_none()) {
-                return;
-            }
-            let marginals = tag_marginals(em, &self.potentials, tags);
+            let reported = found.iter().filter(|&&(_, _, ty)| self.model.reported_label(ty).is_some());
+            // Confidences are needed from the first reported entity to the end of the last only.
+            let Some(from) = reported.clone().map(|&(first, _, _)| first).min() else { return };
+            let to = reported.map(|&(_, last, _)| last).max().unwrap_or(from);
+            scratch.between(em, &self.potentials, tags, from..to, &mut marginals);
             for (first, last, ty) in found {
                 let Some(label) = self.model.reported_label(ty) else { continue };
-                let score = marginals[first..last].iter().copied().fold(1.0f32, f32::min);
+                let score = marginals[first - from..last - from].iter().copied().fold(1.0f32, f32::min);
                 let Some((first, last)) = trim_to_words(text, &tokens[range.clone()], first, last) else { continue };
                 let start = tokens[range.start + first].start;
                 let end = tokens[range.start + last - 1].end;
