@@ -120,6 +120,12 @@ impl Viterbi {
     /// The highest-scoring well-formed tag sequence for the emission scores `em`
     /// (`len × n_tags`, row-major), written to `out`: the same as [`viterbi`].
     pub fn decode(&self, em: &[f32], out: &mut Vec<Tag>) {
+        self.decode_reusing(em, out, &mut Vec::new());
+    }
+
+    /// [`Viterbi::decode`] with its score table in `scratch`, so that decoding sentence after
+    /// sentence allocates nothing once it has grown to the longest.
+    pub fn decode_reusing(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>) {
         let moves = &self.moves;
         let (n, width) = (moves.n_tags, moves.opening.len());
         let len = em.len() / n;
@@ -127,13 +133,14 @@ impl Viterbi {
         if len == 0 {
             return;
         }
-        let mut score = vec![f32::NEG_INFINITY; len * n];
+        scratch.clear();
+        scratch.resize(len * n + width, f32::NEG_INFINITY);
+        let (score, best) = scratch.split_at_mut(len * n);
         for y in (0..n).filter(|&y| can_start(y)) {
             score[y] = self.start[y] + em[y];
         }
         // The best score into each opening tag: one dense max over the closed tags, the same
         // work for every opening tag (SIMD lanes, no branches).
-        let mut best = vec![f32::NEG_INFINITY; width];
         for t in 1..len {
             let (prev_rows, cur_rows) = score.split_at_mut(t * n);
             let prev = &prev_rows[(t - 1) * n..];
@@ -146,7 +153,7 @@ impl Viterbi {
                     *best = if s > *best { s } else { *best };
                 }
             }
-            for (&y, &b) in moves.opening.iter().zip(&best) {
+            for (&y, &b) in moves.opening.iter().zip(&*best) {
                 cur[y] = b;
             }
             for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&self.inner) {

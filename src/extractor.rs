@@ -121,6 +121,7 @@ impl Extractor {
         let mut scoring = self.scorer.start(model, text, tokens, sentences);
         let mut em = Vec::new();
         let mut tags = Vec::new();
+        let mut scratch = Vec::new();
         let mut first_tags: Vec<Tag> = vec![0; if n_stages > 1 { tokens.len() } else { 0 }];
         let emissions = |range: &Range<usize>, sums: &[i32], em: &mut Vec<f32>| {
             em.clear();
@@ -130,7 +131,7 @@ impl Extractor {
         for (n, range) in sentences.iter().enumerate() {
             scoring.sentence(n);
             emissions(range, &scoring.sums(n)[..range.len() * n_tags], &mut em);
-            self.decoders[0].decode(&em, &mut tags);
+            self.decoders[0].decode_reusing(&em, &mut tags, &mut scratch);
             if n_stages == 1 {
                 visit(range, &em, &tags);
             } else {
@@ -143,7 +144,7 @@ impl Extractor {
         scoring.document(&first_tags);
         for (n, range) in sentences.iter().enumerate() {
             emissions(range, &scoring.sums(n)[range.len() * n_tags..], &mut em);
-            self.decoders[1].decode(&em, &mut tags);
+            self.decoders[1].decode_reusing(&em, &mut tags, &mut scratch);
             visit(range, &em, &tags);
         }
     }
