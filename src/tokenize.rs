@@ -284,28 +284,72 @@ fn end_with_abbreviation(text: &str, start: usize, end: usize) -> usize {
     if is_initial || is_known { end + 1 } else { end }
 }
 
-/// Pushes the word `start..end`, split where a lower-case letter is followed by an upper-case
-/// one after at least three letters (`UkraineStoltenberg`), but not in `McDonald` or `iPhone`.
+/// Capitalised words that open sentences: glued after another word (`KyivThe`, `UkraineHe`),
+/// they mark two sentences run together, never a compound name.
+const SENTENCE_OPENERS: &[&str] = &[
+    "A", "An", "The", "This", "That", "These", "Those", "He", "She", "It", "We", "They", "I", "His", "Her", "Its",
+    "Their", "Our", "In", "On", "At", "As", "But", "And", "Or", "If", "When", "While", "After", "Before", "For",
+    "From", "With", "By", "To", "Of", "There", "Read", "Share",
+];
+
+/// The shortest camel-case pair of humps that counts as two words glued together: compound
+/// names are short (`NationsBank`, `KeyCorp`, `AstraZeneca`, `MaliVai`: 7 to 11 letters), two
+/// whole names run together are long (`UkraineStoltenberg`: 18).
+const MIN_GLUED_LETTERS: usize = 15;
+
+/// Pushes the word `start..end`, split at camel-case seams that glue two words together, a
+/// scraping artefact: `defensesNATO` (a lower-case word, then a capital), `UkraineStoltenberg`
+/// (two long humps), `KyivThe` (a sentence opener). Compound names stay whole: `McDonald`,
+/// `iPhone`, `NationsBank`, `MaliVai`, `GlaxoSmithKline`.
 fn push_camel_split(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
-    let mut seg_start = start;
-    let mut letters = 0usize;
+    let word = &text[start..end];
+    let mut seams = false;
     let mut prev_lower = false;
-    let mut all_letters = true;
-    for (off, c) in text[start..end].char_indices() {
-        let pos = start + off;
-        if c.is_uppercase() && prev_lower && letters >= 3 && all_letters {
-            out.push(Token { start: seg_start, end: pos });
-            seg_start = pos;
-            letters = 0;
+    for c in word.chars() {
+        if !(c.is_alphabetic() || is_joining_mark(c)) {
+            out.push(Token { start, end });
+            return;
         }
-        if c.is_alphabetic() {
-            letters += 1;
-        } else if !is_joining_mark(c) {
-            all_letters = false;
-        }
+        seams |= c.is_uppercase() && prev_lower;
         prev_lower = c.is_lowercase();
     }
+    let mut seg_start = start;
+    if seams {
+        // Each seam is judged on the humps either side of it, once the right one has ended.
+        let (mut left, mut hump) = (None, 0);
+        let mut judge = |left: usize, seam: usize, right_end: usize| {
+            if is_glue(&word[left..seam], &word[seam..right_end]) {
+                out.push(Token { start: seg_start, end: start + seam });
+                seg_start = start + seam;
+            }
+        };
+        prev_lower = false;
+        for (i, c) in word.char_indices() {
+            if c.is_uppercase() && prev_lower {
+                if let Some(l) = left {
+                    judge(l, hump, i);
+                }
+                (left, hump) = (Some(hump), i);
+            }
+            prev_lower = c.is_lowercase();
+        }
+        if let Some(l) = left {
+            judge(l, hump, word.len());
+        }
+    }
     out.push(Token { start: seg_start, end });
+}
+
+/// Whether the hump `left` and the hump `right` that follows it are two words glued together.
+fn is_glue(left: &str, right: &str) -> bool {
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+    let (l, r) = (letters(left), letters(right));
+    if l < 3 {
+        return false;
+    }
+    left.starts_with(char::is_lowercase)
+        || SENTENCE_OPENERS.contains(&right)
+        || (l >= 4 && r >= 4 && l + r >= MIN_GLUED_LETTERS)
 }
 
 #[cfg(test)]
@@ -338,6 +382,11 @@ mod tests {
         ("mail bob.smith@example.co.uk.", &["mail", "bob.smith@example.co.uk", "."]),
         ("in UkraineStoltenberg said", &["in", "Ukraine", "Stoltenberg", "said"]),
         ("McDonald and iPhone and JPMorgan", &["McDonald", "and", "iPhone", "and", "JPMorgan"]),
+        ("of defensesNATO said", &["of", "defenses", "NATO", "said"]),
+        ("in KyivThe war", &["in", "Kyiv", "The", "war"]),
+        ("NationsBank KeyCorp MaliVai AstraZeneca", &["NationsBank", "KeyCorp", "MaliVai", "AstraZeneca"]),
+        ("GlaxoSmithKline JosepGuardiola KwaZulu-Natal", &["GlaxoSmithKline", "JosepGuardiola", "KwaZulu-Natal"]),
+        ("AbelardoFernandez", &["Abelardo", "Fernandez"]),
         ("東京は晴れ", &["東", "京", "は", "晴", "れ"]),
         ("café Zoë", &["café", "Zoë"]),
         ("cafe\u{301} ok", &["cafe\u{301}", "ok"]),
