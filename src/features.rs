@@ -11,22 +11,22 @@
 
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
 use crate::hash::{KeyHasher, TextHasher, feature_key, mix};
-use crate::lexicon::{Lexicon, Path, path_prefix};
+use crate::lexicon::{CasePrior, Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
-use crate::tags::{Tag, split, tag_count};
+use crate::tags::{Position, Tag, split, tag_count};
 use crate::tokenize::Token;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 5;
+pub const FEATURE_SET: u16 = 6;
 
 /// Number of feature keys emitted per token by [`sentence_features`].
-pub const FEATURES_PER_TOKEN: usize = 46;
+pub const FEATURES_PER_TOKEN: usize = 51;
 
 /// Number of feature keys emitted per token by [`document_features`].
-pub const DOC_FEATURES_PER_TOKEN: usize = 8;
+pub const DOC_FEATURES_PER_TOKEN: usize = 10;
 
 // The gazetteer templates below are written out for five categories.
 const _: () = assert!(CATEGORIES.len() == 5);
@@ -45,6 +45,7 @@ pub struct TokenInfo {
     case: Case,
     cluster: Path,
     flat: u16,
+    prior: CasePrior,
     gazetteer: TokenMatches,
 }
 
@@ -132,6 +133,7 @@ impl TokenInfo {
             case,
             cluster: classes.path(),
             flat: classes.flat(),
+            prior: classes.case_prior(),
             gazetteer: [0; CATEGORIES.len()],
         }
     }
@@ -238,6 +240,10 @@ impl Slot<'_> {
         self.part(|t| u64::from(t.flat))
     }
 
+    fn prior(self) -> u64 {
+        self.part(|t| u64::from(t.prior))
+    }
+
     fn signature(self) -> u64 {
         self.part(|t| t.gazetteer.iter().fold(0, |acc, &p| acc * 5 + u64::from(p)))
     }
@@ -278,7 +284,7 @@ impl Role {
 }
 
 /// Number of keys per token from the one-word templates (all roles together).
-pub const WORD_FEATURES_PER_TOKEN: usize = 29;
+pub const WORD_FEATURES_PER_TOKEN: usize = 33;
 
 const _: () = assert!(
     WORD_FEATURES_PER_TOKEN + PAIR_FEATURES_PER_TOKEN + ShapeContext::FEATURES + ListContext::FEATURES
@@ -288,13 +294,14 @@ const _: () = assert!(
 /// Appends the keys of the one-word templates that the word in `slot` gives a token it stands
 /// in `role` to. A boundary is never a scored token: `Role::Own` of a boundary has no keys.
 pub fn word_features(slot: Slot<'_>, role: Role, out: &mut Vec<u32>) {
-    let neighbour = |lower: u32, shape: u32, fine: u32, coarse: u32, flat: u32| {
+    let neighbour = |lower: u32, shape: u32, fine: u32, coarse: u32, flat: u32, prior: u32| {
         [
             feature_key(lower, &[slot.lower()]),
             feature_key(shape, &[slot.shape()]),
             feature_key(fine, &[slot.cluster(32)]),
             feature_key(coarse, &[slot.cluster(6)]),
             feature_key(flat, &[slot.flat()]),
+            feature_key(prior, &[slot.prior(), slot.part(|t| t.case as u64)]),
         ]
     };
     match (role, slot) {
@@ -316,10 +323,12 @@ pub fn word_features(slot: Slot<'_>, role: Role, out: &mut Vec<u32>) {
             feature_key(30, &[slot.cluster(10)]),
             feature_key(31, &[slot.cluster(32)]),
             feature_key(43, &[slot.flat()]),
+            feature_key(46, &[slot.prior()]),
+            feature_key(47, &[slot.prior(), t.case as u64]),
         ]),
         (Role::Own, Slot::Start | Slot::End) => {}
-        (Role::Previous, _) => out.extend_from_slice(&neighbour(3, 16, 32, 34, 44)),
-        (Role::Next, _) => out.extend_from_slice(&neighbour(4, 17, 33, 35, 45)),
+        (Role::Previous, _) => out.extend_from_slice(&neighbour(3, 16, 32, 34, 44, 48)),
+        (Role::Next, _) => out.extend_from_slice(&neighbour(4, 17, 33, 35, 45, 49)),
         (Role::SecondPrevious, _) => out.push(feature_key(5, &[slot.lower()])),
         (Role::SecondNext, _) => out.push(feature_key(6, &[slot.lower()])),
     }
@@ -335,6 +344,7 @@ pub struct ShapeContext {
     after: u64,
     first: bool,
     sentence: u8,
+    prior: CasePrior,
 }
 
 /// The inputs of a group of templates whose keys depend on a small value alone, not on the
@@ -351,10 +361,10 @@ pub trait Context: Copy + Default + Eq {
 }
 
 impl Context for ShapeContext {
-    const FEATURES: usize = 5;
+    const FEATURES: usize = 6;
 
     fn hash(&self) -> u64 {
-        let tail = u64::from(self.first) | u64::from(self.sentence) << 1;
+        let tail = u64::from(self.first) | u64::from(self.sentence) << 1 | u64::from(self.prior) << 8;
         mix(mix(mix(mix(self.before ^ 0x0053_4841_5045) ^ self.shape) ^ self.after) ^ tail)
     }
 
@@ -366,6 +376,7 @@ impl Context for ShapeContext {
             feature_key(20, &[sp, s, sn]),
             feature_key(23, &[s, u64::from(self.first)]),
             feature_key(24, &[s, u64::from(self.sentence)]),
+            feature_key(50, &[u64::from(self.prior), s, u64::from(self.first), u64::from(self.sentence)]),
         ]);
     }
 }
@@ -429,7 +440,14 @@ pub fn context_features(
             feature_key(26, &[s, wn]),
             feature_key(27, &[wp, wn]),
         ]);
-        shapes.push(ShapeContext { before: before.shape(), shape: s, after: after.shape(), first: n == 0, sentence });
+        shapes.push(ShapeContext {
+            before: before.shape(),
+            shape: s,
+            after: after.shape(),
+            first: n == 0,
+            sentence,
+            prior: t.prior,
+        });
         lists.push(ListContext {
             matches: t.gazetteer,
             cased: !matches!(t.case, Case::None | Case::Lower),
@@ -444,13 +462,13 @@ pub fn context_features(
 /// [`sentence_features`] emits them, which training reads: its floating-point sums follow that
 /// order, so a retrained model does not depend on how serving groups the keys.
 const GROUPED_TEMPLATES: [u8; FEATURES_PER_TOKEN] = [
-    0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31, 43, // own
-    3, 16, 32, 34, 44, // previous
+    0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31, 43, 46, 47, // own
+    3, 16, 32, 34, 44, 48, // previous
     5,  // second previous
-    4, 17, 33, 35, 45, // next
+    4, 17, 33, 35, 45, 49, // next
     6,  // second next
     21, 22, 25, 26, 27, // word pairs
-    18, 19, 20, 23, 24, // shape context
+    18, 19, 20, 23, 24, 50, // shape context
     36, 37, 38, 39, 40, 41, 42, // name-list context
 ];
 
@@ -506,6 +524,7 @@ pub struct DocumentContext {
     common_tag: u64,
     case: u64,
     elsewhere: u64,
+    within: u64,
 }
 
 impl Context for DocumentContext {
@@ -517,7 +536,8 @@ impl Context for DocumentContext {
             | self.share << 16
             | self.common_tag << 24
             | self.case << 32
-            | self.elsewhere << 40;
+            | self.elsewhere << 40
+            | self.within << 48;
         mix(mix(mix(small ^ 0x0044_4f43) ^ self.before) ^ self.after)
     }
 
@@ -534,6 +554,8 @@ impl Context for DocumentContext {
             feature_key(template(5), &[majority, share, case]),
             feature_key(template(6), &[self.elsewhere, case]),
             feature_key(template(7), &[self.elsewhere, majority]),
+            feature_key(template(8), &[self.within, majority]),
+            feature_key(template(9), &[self.within, case, tag]),
         ]);
     }
 }
@@ -573,25 +595,31 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
         if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
     };
     let mut per_type = vec![0u32; n_types];
+    let mut within_type = vec![0u32; n_types];
     for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&word_rows).enumerate() {
         let per_tag = &counts[row * n_tags..(row + 1) * n_tags];
         let others = per_tag.iter().sum::<u32>() - 1;
         per_type.iter_mut().for_each(|c| *c = 0);
+        within_type.iter_mut().for_each(|c| *c = 0);
         let (mut in_entity, mut common_tag, mut common_count) = (0u32, 0usize, 0u32);
         for (t, &count) in per_tag.iter().enumerate().skip(1) {
             let count = count - u32::from(t == tag);
-            if let Some((ty, _)) = split(t) {
+            if let Some((ty, position)) = split(t) {
                 per_type[ty] += count;
                 in_entity += count;
+                if position != Position::Unit {
+                    within_type[ty] += count;
+                }
             }
             if count > common_count {
                 (common_tag, common_count) = (t, count);
             }
         }
-        let majority = match per_type.iter().enumerate().max_by_key(|&(_, c)| *c) {
+        let majority_of = |counts: &[u32]| match counts.iter().enumerate().max_by_key(|&(_, c)| *c) {
             Some((ty, &c)) if c > 0 => ty as u64 + 1,
             _ => 0,
         };
+        let (majority, within) = (majority_of(&per_type), majority_of(&within_type));
         let share = match (others, in_entity) {
             (0, _) => 0,
             (_, 0) => 1,
@@ -611,6 +639,7 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             common_tag: common_tag as u64,
             case: info.case as u64,
             elsewhere,
+            within,
         });
     }
 }
@@ -686,7 +715,7 @@ mod tests {
 
     #[test]
     fn other_mentions_of_a_word_share_their_stage_one_type() {
-        use crate::tags::{Position, tag};
+        use crate::tags::tag;
         let infos: Vec<TokenInfo> = ["Jens", "Stoltenberg", "said", "stoltenberg", "left"].map(info).to_vec();
         let b_per = tag(0, Position::Begin);
         let l_per = tag(0, Position::Last);

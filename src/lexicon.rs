@@ -15,17 +15,31 @@ use crate::hash::{KeyList, KeyTable, TextHasher, hash_str};
 /// "no cluster".
 pub type Path = u32;
 
-/// The longest bit path that fits in a [`Path`] stored in [`Classes`].
-pub const MAX_PATH_BITS: usize = 19;
+/// The longest bit path that fits in a [`Path`] stored in [`Classes`] (spaCy's are at most 18).
+pub const MAX_PATH_BITS: usize = 18;
 
 /// The number of bits of [`Classes`] that hold the Brown path (with its leading 1 bit).
 const PATH_FIELD_BITS: u32 = MAX_PATH_BITS as u32 + 1;
 
-/// The largest flat cluster number that fits in [`Classes`].
-pub const MAX_FLAT: u16 = (1 << (32 - PATH_FIELD_BITS)) - 1;
+/// The number of bits of [`Classes`] that hold the flat cluster number.
+const FLAT_FIELD_BITS: u32 = 10;
 
-/// A word's clusters packed in one table value: its Brown path in the low 20 bits and its flat
-/// cluster number (1-based, 0 = none) above them, so one lookup finds both.
+/// The largest flat cluster number that fits in [`Classes`].
+pub const MAX_FLAT: u16 = (1 << FLAT_FIELD_BITS) - 1;
+
+/// The largest [`CasePrior`] value that fits in [`Classes`].
+pub const MAX_CASE_PRIOR: u8 = (1 << (32 - PATH_FIELD_BITS - FLAT_FIELD_BITS)) - 1;
+
+/// How a word is usually written in general English, from unlabelled text: only capitalised,
+/// mostly capitalised, as often either way, mostly lower case, only lower case (see
+/// [`crate::resources::case_prior`]); 0 = unknown. Whether "Bank" at the start of a sentence,
+/// "kyiv" typed in lower case or "WASHINGTON" in a headline is a name hangs on exactly this,
+/// and it holds for words that no labelled sentence has.
+pub type CasePrior = u8;
+
+/// A word's clusters and case prior packed in one table value: its Brown path in the low 19
+/// bits, its flat cluster number (1-based, 0 = none) in the next 10 and its [`CasePrior`] in
+/// the top 3, so one lookup finds all three.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Classes(pub u32);
 
@@ -38,6 +52,15 @@ impl Classes {
         Classes(u32::from(flat) << PATH_FIELD_BITS | path)
     }
 
+    /// These classes with the case prior `prior` (at most [`MAX_CASE_PRIOR`]).
+    pub fn with_case_prior(self, prior: CasePrior) -> Classes {
+        assert!(prior <= MAX_CASE_PRIOR, "case prior above {MAX_CASE_PRIOR}");
+        Classes(
+            self.0 & !(u32::MAX << (PATH_FIELD_BITS + FLAT_FIELD_BITS))
+                | u32::from(prior) << (PATH_FIELD_BITS + FLAT_FIELD_BITS),
+        )
+    }
+
     /// The Brown path, or 0.
     pub fn path(self) -> Path {
         self.0 & ((1 << PATH_FIELD_BITS) - 1)
@@ -45,7 +68,12 @@ impl Classes {
 
     /// The flat cluster number, or 0.
     pub fn flat(self) -> u16 {
-        (self.0 >> PATH_FIELD_BITS) as u16
+        (self.0 >> PATH_FIELD_BITS) as u16 & MAX_FLAT
+    }
+
+    /// The case prior, or 0.
+    pub fn case_prior(self) -> CasePrior {
+        (self.0 >> (PATH_FIELD_BITS + FLAT_FIELD_BITS)) as u8
     }
 }
 
@@ -143,9 +171,11 @@ mod tests {
     #[test]
     fn classes_keep_both_clusterings_apart() {
         let longest = (1 << (MAX_PATH_BITS + 1)) - 1;
-        for (path, flat) in [(0, 0), (0b1_0110, 0), (0, 1), (longest, MAX_FLAT), (0b1, MAX_FLAT)] {
-            let c = Classes::new(path, flat);
-            assert_eq!((c.path(), c.flat()), (path, flat));
+        let cases = [(0, 0, 0), (0b1_0110, 0, 1), (0, 1, 0), (longest, MAX_FLAT, MAX_CASE_PRIOR), (0b1, MAX_FLAT, 0)];
+        for (path, flat, prior) in cases {
+            let c = Classes::new(path, flat).with_case_prior(prior);
+            assert_eq!((c.path(), c.flat(), c.case_prior()), (path, flat, prior));
+            assert_eq!(c.with_case_prior(0), Classes::new(path, flat));
         }
     }
 

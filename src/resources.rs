@@ -5,7 +5,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path as FsPath;
 
 use crate::gazetteer::{CATEGORIES, match_form};
-use crate::lexicon::{Classes, MAX_FLAT, Path, pack_path};
+use crate::lexicon::{CasePrior, Classes, MAX_FLAT, Path, pack_path};
+
+/// Reads the text file `path`, gunzipping it first when its name ends in `.gz`: spaCy ships its
+/// word-probability table gzipped, and training reads it as it is.
+pub fn read_text(path: &FsPath) -> Result<String, String> {
+    let failed = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut text = String::new();
+        let file = std::fs::File::open(path).map_err(failed)?;
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).map_err(failed)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(failed)
+    }
+}
 
 /// Parses Brown clusters as `bit-path<TAB>word[<TAB>log-probability]` lines (the layout of
 /// `en_brown_paths.tsv`), keeping words with a letter, keyed lower-case; where several forms of
@@ -57,14 +71,68 @@ pub fn parse_flat_clusters(text: &str) -> Result<Vec<(String, u16)>, String> {
     Ok(words.iter().map(|(w, v)| (w.clone(), number(v))).collect())
 }
 
-/// Joins a Brown clustering and a flat one into each word's [`Classes`], sorted by word. Only
-/// the Brown clustering's words are kept: the flat one adds a second opinion on them, not words
-/// of its own (Snips' vocabulary beyond spaCy's is mostly social-media noise, hashtags, user
-/// names and misspellings, that would double the lexicon's download).
-pub fn join_clusters(brown: &[(String, Path)], flat: &[(String, u16)]) -> Vec<(String, Classes)> {
+/// Reads a word-probability table, a JSON object `{"word": log-probability}` whose words keep
+/// their letter case (the layout of spaCy's `en_lexeme_prob.json`), into each lower-cased
+/// word's [`CasePrior`]: how its probability mass splits between the lower-case form and the
+/// capitalised ones. Words without a cased letter are left out.
+pub fn parse_case_priors(json: &str) -> Result<Vec<(String, CasePrior)>, String> {
+    let table: BTreeMap<String, f64> =
+        serde_json::from_str(json).map_err(|e| format!("not a word → log-probability object: {e}"))?;
+    // Per lower-cased word: the probability of its lower-case form, and of its other forms.
+    let mut mass: HashMap<String, (f64, f64)> = HashMap::new();
+    for (form, logprob) in &table {
+        let lower = form.to_lowercase();
+        if lower == form.to_uppercase() {
+            continue;
+        }
+        let is_lower = *form == lower;
+        let m = mass.entry(lower).or_default();
+        if is_lower {
+            m.0 += logprob.exp();
+        } else {
+            m.1 += logprob.exp();
+        }
+    }
+    let mut out: Vec<(String, CasePrior)> =
+        mass.into_iter().map(|(w, (lower, cased))| (w, case_prior(lower, cased))).collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The [`CasePrior`] of a word whose lower-case form has probability `lower` and whose
+/// capitalised forms have `cased` together: 1 only capitalised, 2–6 from mostly capitalised
+/// (20 times as often or more) to mostly lower case, 7 only lower case.
+pub fn case_prior(lower: f64, cased: f64) -> CasePrior {
+    if lower <= 0.0 {
+        return 1;
+    }
+    if cased <= 0.0 {
+        return 7;
+    }
+    match (cased / lower).ln() {
+        r if r >= 3.0 => 2,
+        r if r >= 1.0 => 3,
+        r if r >= -1.0 => 4,
+        r if r >= -3.0 => 5,
+        _ => 6,
+    }
+}
+
+/// Joins a Brown clustering, a flat one and case priors into each word's [`Classes`], sorted
+/// by word. Only the Brown clustering's words are kept: the others add a second opinion on
+/// them, not words of their own (Snips' vocabulary beyond spaCy's is mostly social-media noise,
+/// hashtags, user names and misspellings, that would double the lexicon's download).
+pub fn join_clusters(
+    brown: &[(String, Path)],
+    flat: &[(String, u16)],
+    priors: &[(String, CasePrior)],
+) -> Vec<(String, Classes)> {
     let flat: BTreeMap<&str, u16> = flat.iter().map(|(w, n)| (w.as_str(), *n)).collect();
-    let mut joined: Vec<(String, Classes)> =
-        brown.iter().map(|(w, p)| (w.clone(), Classes::new(*p, flat.get(w.as_str()).copied().unwrap_or(0)))).collect();
+    let priors: BTreeMap<&str, CasePrior> = priors.iter().map(|(w, p)| (w.as_str(), *p)).collect();
+    let classes = |w: &str, p: Path| {
+        Classes::new(p, flat.get(w).copied().unwrap_or(0)).with_case_prior(priors.get(w).copied().unwrap_or(0))
+    };
+    let mut joined: Vec<(String, Classes)> = brown.iter().map(|(w, p)| (w.clone(), classes(w, *p))).collect();
     joined.sort();
     joined
 }
@@ -156,9 +224,55 @@ mod tests {
         let flat = parse_flat_clusters(text).unwrap();
         assert_eq!(flat, vec![("kyiv".to_string(), 2), ("nato".to_string(), 1)]);
         assert!(parse_flat_clusters("word\tx").unwrap_err().contains("line 1"));
-        let joined = join_clusters(&[("nato".to_string(), 0b1_10), ("paris".to_string(), 0b1_0110)], &flat);
+        let joined = join_clusters(&[("nato".to_string(), 0b1_10), ("paris".to_string(), 0b1_0110)], &flat, &[]);
         let words: Vec<(&str, u32, u16)> = joined.iter().map(|(w, c)| (w.as_str(), c.path(), c.flat())).collect();
         assert_eq!(words, vec![("nato", 0b1_10, 1), ("paris", 0b1_0110, 0)]);
+    }
+
+    #[test]
+    fn case_priors_split_each_words_mass_between_its_forms() {
+        // "Bank" is twice as common as "bank"; "nato" is only ever capitalised; "the" only in
+        // lower case; "paris" as often capitalised as upper-cased, both forms counting as cased.
+        let json =
+            r#"{"Bank": -2.0, "bank": -2.6931, "NATO": -9.0, "the": -1.0, "Paris": -8.0, "PARIS": -8.0, "42": -5.0}"#;
+        let priors = parse_case_priors(json).unwrap();
+        let expected = [("bank", 4), ("nato", 1), ("paris", 1), ("the", 7)].map(|(w, p)| (w.to_string(), p));
+        assert_eq!(priors, expected);
+        assert!(parse_case_priors("[1, 2]").unwrap_err().contains("not a word"));
+    }
+
+    #[test]
+    fn case_prior_buckets_run_from_only_capitalised_to_only_lower_case() {
+        let e = std::f64::consts::E;
+        let buckets = [
+            (0.0, 1.0),
+            (1.0, e.powi(4)),
+            (1.0, e.powi(2)),
+            (1.0, 1.0),
+            (e.powi(2), 1.0),
+            (e.powi(4), 1.0),
+            (1.0, 0.0),
+        ];
+        let priors: Vec<CasePrior> = buckets.iter().map(|&(lower, cased)| case_prior(lower, cased)).collect();
+        assert_eq!(priors, [1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn text_is_read_through_gzip_when_the_name_says_so() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("nerlight-read-text-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (plain, zipped) = (dir.join("p.json"), dir.join("p.json.gz"));
+        std::fs::write(&plain, "{\"Kyiv\": -9.5}").unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(b"{\"Kyiv\": -9.5}").unwrap();
+        std::fs::write(&zipped, encoder.finish().unwrap()).unwrap();
+        assert_eq!(read_text(&plain).unwrap(), "{\"Kyiv\": -9.5}");
+        assert_eq!(read_text(&zipped).unwrap(), "{\"Kyiv\": -9.5}");
+        std::fs::write(&zipped, b"not gzip").unwrap();
+        assert!(read_text(&zipped).unwrap_err().starts_with("cannot read"));
+        assert!(read_text(&dir.join("absent.txt")).unwrap_err().contains("absent.txt"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn tiny_model() -> Vec<u8> {
         phrase("jens", "first-name"),
         phrase("romanian", "nationality"),
     ];
-    let resources = Resources { clusters: join_clusters(&clusters, &[]), gazetteer };
+    let resources = Resources { clusters: join_clusters(&clusters, &[], &[]), gazetteer };
     let config = TrainConfig { epochs: 2, folds: 2, name: "tiny".into(), ..TrainConfig::default() };
     train(&docs, &docs, &resources, &config, |_| {}).to_bytes()
 }

@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand};
 use nerlight::conll::{self, Layout, Recase};
 use nerlight::eval::evaluate;
 use nerlight::offsets::{OffsetUnit, convert_entity_offsets};
-use nerlight::resources::{join_clusters, load_gazetteers, parse_brown_paths, parse_flat_clusters};
+use nerlight::resources::{
+    join_clusters, load_gazetteers, parse_brown_paths, parse_case_priors, parse_flat_clusters, read_text,
+};
 use nerlight::train::{Resources, TrainConfig, train};
 use nerlight::{Extractor, default_extractor};
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,10 @@ enum Command {
         /// A second, flat clustering, `word<TAB>cluster` lines (e.g. Snips NLU's brown_clusters.txt).
         #[arg(long)]
         flat_clusters: Option<PathBuf>,
+        /// Word probabilities with letter case, a JSON object `{"word": logprob}`, gzipped or
+        /// not (e.g. spaCy's en_lexeme_prob.json.gz): each clustered word's case prior.
+        #[arg(long)]
+        case_priors: Option<PathBuf>,
         /// Gazetteer folder laid out as shared/data/gazetteers (GeoNames, NLTK names).
         #[arg(long)]
         gazetteers: Option<PathBuf>,
@@ -70,6 +76,10 @@ enum Command {
         /// Drop averaged weights smaller than this in magnitude.
         #[arg(long, default_value_t = TrainConfig::default().prune)]
         prune: f32,
+        /// While training, raise every wrong tag's score by this much before decoding (0: the
+        /// plain perceptron).
+        #[arg(long, default_value_t = TrainConfig::default().margin)]
+        margin: f32,
         /// Train without lower- and upper-cased copies of training documents.
         #[arg(long)]
         no_case_augmentation: bool,
@@ -213,6 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             clusters,
             flat_clusters,
+            case_priors,
             gazetteers,
             epochs,
             fixed_epochs,
@@ -221,6 +232,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             replicas,
             min_count,
             prune,
+            margin,
             no_case_augmentation,
             no_document_stage,
         } => {
@@ -231,16 +243,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let dev_docs = read_corpus(&dev)?;
             let mut resources = Resources::default();
-            let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
             let brown = match &clusters {
-                Some(p) => parse_brown_paths(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
+                Some(p) => parse_brown_paths(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
                 None => Vec::new(),
             };
             let flat = match &flat_clusters {
-                Some(p) => parse_flat_clusters(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
+                Some(p) => parse_flat_clusters(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
                 None => Vec::new(),
             };
-            resources.clusters = join_clusters(&brown, &flat);
+            let priors = match &case_priors {
+                Some(p) => parse_case_priors(&read_text(p)?).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => Vec::new(),
+            };
+            resources.clusters = join_clusters(&brown, &flat, &priors);
             if let Some(dir) = gazetteers {
                 resources.gazetteer = load_gazetteers(&dir)?;
             }
@@ -257,6 +272,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 replicas,
                 min_count,
                 prune,
+                margin,
                 augment_case: !no_case_augmentation,
                 document_stage: !no_document_stage,
                 ..TrainConfig::default()
