@@ -20,13 +20,13 @@ use std::hash::BuildHasherDefault;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
-pub const FEATURE_SET: u16 = 6;
+pub const FEATURE_SET: u16 = 7;
 
 /// Number of feature keys emitted per token by [`sentence_features`].
 pub const FEATURES_PER_TOKEN: usize = 51;
 
 /// Number of feature keys emitted per token by [`document_features`].
-pub const DOC_FEATURES_PER_TOKEN: usize = 10;
+pub const DOC_FEATURES_PER_TOKEN: usize = 12;
 
 // The gazetteer templates below are written out for five categories.
 const _: () = assert!(CATEGORIES.len() == 5);
@@ -501,8 +501,10 @@ pub fn sentence_features(infos: &[TokenInfo], out: &mut Vec<u32>) {
 /// These are the non-local features of Ratinov & Roth (2009): the stage-1 tag of the token and
 /// its neighbours, and what stage 1 said about the *other* mentions of the same word in the
 /// document (their majority entity type, how many of them were inside an entity, their most
-/// common tag), so that "Stoltenberg" alone, or typed in lower case, inherits "Jens
-/// Stoltenberg"'s PER from elsewhere in the article.
+/// common tag, whether some other multi-word mention contains it), so that "Stoltenberg"
+/// alone, or typed in lower case, inherits "Jens Stoltenberg"'s PER from elsewhere in the
+/// article; the word's case prior joins the majority and elsewhere keys, because how far to
+/// trust the rest of the document depends on whether the word is usually a name.
 pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<u32>) {
     let mut contexts = Vec::with_capacity(infos.len());
     document_contexts(infos, tags, n_types, &mut contexts);
@@ -525,6 +527,7 @@ pub struct DocumentContext {
     case: u64,
     elsewhere: u64,
     within: u64,
+    prior: u64,
 }
 
 impl Context for DocumentContext {
@@ -537,7 +540,8 @@ impl Context for DocumentContext {
             | self.common_tag << 24
             | self.case << 32
             | self.elsewhere << 40
-            | self.within << 48;
+            | self.within << 48
+            | self.prior << 56;
         mix(mix(mix(small ^ 0x0044_4f43) ^ self.before) ^ self.after)
     }
 
@@ -556,6 +560,8 @@ impl Context for DocumentContext {
             feature_key(template(7), &[self.elsewhere, majority]),
             feature_key(template(8), &[self.within, majority]),
             feature_key(template(9), &[self.within, case, tag]),
+            feature_key(template(10), &[majority, self.prior, case]),
+            feature_key(template(11), &[self.elsewhere, self.prior]),
         ]);
     }
 }
@@ -640,6 +646,7 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             case: info.case as u64,
             elsewhere,
             within,
+            prior: u64::from(info.prior),
         });
     }
 }

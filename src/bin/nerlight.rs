@@ -80,6 +80,10 @@ enum Command {
         /// plain perceptron).
         #[arg(long, default_value_t = TrainConfig::default().margin)]
         margin: f32,
+        /// Jackknife folds: stage 2 learns from stage-1 labels of each fold by a model trained
+        /// on the other folds.
+        #[arg(long, default_value_t = TrainConfig::default().folds)]
+        folds: usize,
         /// Train without lower- and upper-cased copies of training documents.
         #[arg(long)]
         no_case_augmentation: bool,
@@ -233,6 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             min_count,
             prune,
             margin,
+            folds,
             no_case_augmentation,
             no_document_stage,
         } => {
@@ -259,6 +264,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let Some(dir) = gazetteers {
                 resources.gazetteer = load_gazetteers(&dir)?;
             }
+            if folds < 2 {
+                return Err(format!("--folds {folds}: jackknifing needs at least 2 folds"));
+            }
             let config = TrainConfig {
                 epochs,
                 fixed_epochs: match fixed_epochs.as_deref() {
@@ -273,6 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 min_count,
                 prune,
                 margin,
+                folds,
                 augment_case: !no_case_augmentation,
                 document_stage: !no_document_stage,
                 ..TrainConfig::default()
