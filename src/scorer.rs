@@ -1,7 +1,7 @@
 //! Scoring in serving form: the integer feature sums of every token, for every stage and tag,
 //! with as few lookups into the weights as the caches allow.
 //!
-//! A token's forty-three sentence features fall into groups (see [`crate::features`]): the
+//! A token's fifty-one sentence features fall into groups (see [`crate::features`]): the
 //! one-word templates, summed per distinct word ([`WordCache`]); the shape and name-list
 //! templates, summed per distinct context value ([`ContextCache`]); and the five word-pair
 //! templates, looked up each time. The document templates of the second stage are summed per

@@ -1,7 +1,7 @@
 //! A cache of what each distinct word contributes to a sentence's scores, so that the weights of
 //! the one-word templates are added up once per word rather than once per token.
 //!
-//! Twenty-six of a token's forty-three sentence features look at one word only (the token, or
+//! Thirty-three of a token's fifty-one sentence features look at one word only (the token, or
 //! a neighbour: see [`Role`]), and each is a random access into megabytes of weights. Text
 //! repeats its words, so the cache keeps, per word, its [`TokenInfo`] and the summed weights of
 //! its one-word keys in each role, for every stage; scoring a token then reads five cached rows
