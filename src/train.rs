@@ -68,7 +68,8 @@ pub struct TrainConfig {
     pub augment_case: bool,
     /// Train the document-level second stage.
     pub document_stage: bool,
-    /// Jackknife folds for the second stage's training labels.
+    /// Jackknife folds for the second stage's training labels (at least 2: each fold is labelled
+    /// by a model trained on the others).
     pub folds: usize,
     /// Averaged weights smaller than this in magnitude are dropped: most features end with a
     /// few tiny weights that cost bytes and change no decision.

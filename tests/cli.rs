@@ -139,6 +139,11 @@ fn training_reports_its_choices_and_can_replay_them_on_more_data() {
     let out = nerlight(&[&common[..], &["--train", fixture, "--fixed-epochs", "1,2,3"]].concat(), "");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fixed-epochs takes E1,E2"));
+
+    let out = nerlight(&[&common[..], &["--train", fixture, "--folds", "1"]].concat(), "");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--folds") && stderr.contains("2.."), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -81,8 +81,9 @@ enum Command {
         #[arg(long, default_value_t = TrainConfig::default().margin)]
         margin: f32,
         /// Jackknife folds: stage 2 learns from stage-1 labels of each fold by a model trained
-        /// on the other folds.
-        #[arg(long, default_value_t = TrainConfig::default().folds)]
+        /// on the other folds (2 to 64).
+        #[arg(long, default_value_t = TrainConfig::default().folds,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..=64))]
         folds: usize,
         /// Train without lower- and upper-cased copies of training documents.
         #[arg(long)]
@@ -263,9 +264,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             resources.clusters = join_clusters(&brown, &flat, &priors);
             if let Some(dir) = gazetteers {
                 resources.gazetteer = load_gazetteers(&dir)?;
-            }
-            if folds < 2 {
-                return Err(format!("--folds {folds}: jackknifing needs at least 2 folds"));
             }
             let config = TrainConfig {
                 epochs,
