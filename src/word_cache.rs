@@ -24,6 +24,9 @@ use crate::weights::Lookup;
 pub struct WordCache {
     /// `log2` of the number of slots.
     bits: u32,
+    /// The hash of the word each slot holds (0 for an empty slot), apart from the entries so
+    /// that a lookup compares hashes without reaching into an entry that holds another word.
+    hashes: Vec<u64>,
     /// The slots, each allocated when first filled: an extractor that only ever reads a short
     /// text pays for the words it saw, not for the whole cache.
     slots: Vec<Option<Box<Entry>>>,
@@ -38,8 +41,10 @@ pub struct WordCache {
 /// The word a slot holds and its scores.
 #[derive(Debug)]
 struct Entry {
-    hash: u64,
-    word: Box<str>,
+    /// The word's bytes, the first `len` of them: kept inline, so that a hit reads one block
+    /// of memory and a miss allocates nothing.
+    word: [u8; WordCache::MAX_WORD_BYTES],
+    len: u8,
     info: TokenInfo,
     sums: Box<[i32]>,
 }
@@ -47,7 +52,7 @@ struct Entry {
 impl Entry {
     fn empty(stride: usize) -> Box<Entry> {
         let sums = vec![0; stride].into_boxed_slice();
-        Box::new(Entry { hash: 0, word: Box::default(), info: TokenInfo::default(), sums })
+        Box::new(Entry { word: [0; WordCache::MAX_WORD_BYTES], len: 0, info: TokenInfo::default(), sums })
     }
 
     /// Describes `word` and sums its one-word keys in every role with `model`'s weights, in
@@ -57,6 +62,11 @@ impl Entry {
         self.sums.fill(0);
         let info = &self.info;
         add_role_sums(|_| Slot::Word(info), model, keys, lookup, &mut self.sums);
+    }
+
+    /// Whether the entry holds `word` (at most [`WordCache::MAX_WORD_BYTES`] bytes).
+    fn holds(&self, word: &str) -> bool {
+        &self.word[..usize::from(self.len)] == word.as_bytes()
     }
 
     fn scores(&self) -> WordScores<'_> {
@@ -89,6 +99,7 @@ impl WordCache {
         assert!(bits >= 1, "two slots at least");
         WordCache {
             bits,
+            hashes: Vec::new(),
             slots: Vec::new(),
             stride: Role::ALL.len() * model.n_stages() * model.n_tags(),
             long_word: None,
@@ -108,20 +119,24 @@ impl WordCache {
         let hash = WordCache::hash(word);
         if self.slots.is_empty() {
             self.slots.resize_with(1 << self.bits, || None);
+            self.hashes.resize(1 << self.bits, 0);
         }
         // The word's set: the two slots at the top `bits` bits of its hash, the lowest cleared.
         let set = (hash >> (64 - self.bits)) as usize & !1;
-        let ways = &mut self.slots[set..set + 2];
-        let holds = |way: &Option<Box<Entry>>| way.as_ref().is_some_and(|e| e.hash == hash && &*e.word == word);
-        if !holds(&ways[0]) {
+        let (hashes, ways) = (&mut self.hashes[set..set + 2], &mut self.slots[set..set + 2]);
+        let holds =
+            |hash_held: u64, way: &Option<Box<Entry>>| hash_held == hash && way.as_ref().is_some_and(|e| e.holds(word));
+        if !holds(hashes[0], &ways[0]) {
             // The first way holds the set's most recently used word: a hit in the second
             // swaps them, a miss refills the second (the least recently used) and swaps.
+            hashes.swap(0, 1);
             ways.swap(0, 1);
-            if !holds(&ways[0]) {
+            if !holds(hashes[0], &ways[0]) {
                 let entry = ways[0].get_or_insert_with(|| Entry::empty(self.stride));
                 entry.fill(word, model, &mut self.keys, &mut self.lookup);
-                entry.hash = hash;
-                entry.word = word.into();
+                entry.word[..word.len()].copy_from_slice(word.as_bytes());
+                entry.len = word.len() as u8;
+                hashes[0] = hash;
             }
         }
         ways[0].as_deref().expect("filled above").scores()
@@ -182,5 +197,24 @@ mod tests {
         assert_eq!(entry("NATO"), nato);
         let mut fresh = WordCache::new(1, model);
         assert_eq!(cache.get("Berlin", model).sums, fresh.get("Berlin", model).sums);
+    }
+
+    #[test]
+    fn words_up_to_the_longest_kept_are_told_apart_by_their_bytes() {
+        let model = crate::default_extractor().expect("embedded model").model();
+        let mut cache = WordCache::new(4, model);
+        let longest = "a".repeat(WordCache::MAX_WORD_BYTES);
+        let kept = cache.get(&longest, model).sums.as_ptr();
+        assert_eq!(cache.get(&longest, model).sums.as_ptr(), kept, "the longest kept word is a hit");
+        let (shorter, longer) = (&longest[1..], format!("{longest}a"));
+        // The words differ only in length; each description (its word hashes) must be its own.
+        let mut fresh = WordCache::new(4, model);
+        let mut same = |word: &str| {
+            let cached = format!("{:?}", cache.get(word, model).info);
+            assert_eq!(cached, format!("{:?}", fresh.get(word, model).info), "{} bytes", word.len());
+            cached
+        };
+        let descriptions = [same(shorter), same(&longer), same(&longest)];
+        assert!(descriptions[0] != descriptions[2] && descriptions[1] != descriptions[2]);
     }
 }
