@@ -164,6 +164,35 @@ fn scan_clitic(text: &str, start: usize) -> Option<usize> {
     None
 }
 
+/// What follows the apostrophe of a clitic that does not join the word before it: a
+/// possessive `'s` after any word, and `'m`, `'re`, `'ve`, `'ll`, `'d` after a pronoun.
+/// CoNLL-2003 writes these as tokens of their own (`I 'm`); only `'s` is kept whole (the model
+/// was trained with the others cut at their apostrophe, `'` `m`, which is how they come out).
+const CLITICS: &[&str] = &["s", "m", "d", "re", "ve", "ll"];
+
+/// The words that `'m`, `'re`, `'ve`, `'ll` and `'d` split off (`I'm`, `they've`, `who'd`):
+/// after other words an apostrophe more likely belongs to a name (`Rev'd`, `Ma'ad`).
+const PRONOUNS: &[&str] =
+    &["i", "you", "he", "she", "it", "we", "they", "that", "there", "here", "who", "what", "where", "how", "this"];
+
+/// Whether `word` is one of [`PRONOUNS`], in any letter case.
+fn is_pronoun(word: &str) -> bool {
+    PRONOUNS.iter().any(|p| p.eq_ignore_ascii_case(word))
+}
+
+/// The length of the clitic that starts at byte `at` (just after an apostrophe), if the word
+/// ends with it: `'d` in `he'd`, but not in `O'Donnell`.
+fn clitic_len(text: &str, at: usize) -> Option<usize> {
+    let rest = &text.as_bytes()[at..];
+    CLITICS
+        .iter()
+        .find(|c| {
+            rest.get(..c.len()).is_some_and(|r| r.eq_ignore_ascii_case(c.as_bytes()))
+                && !next_char(text, at + c.len()).is_some_and(is_word_char)
+        })
+        .map(|c| c.len())
+}
+
 const URL_PREFIXES: &[&str] = &["http://", "https://", "www."];
 
 /// A URL from its scheme (or `www.`) to the next whitespace, less trailing punctuation.
@@ -211,7 +240,8 @@ fn scan_email(text: &str, start: usize) -> Option<usize> {
 
 /// A word: letters and digits joined by in-word hyphens, apostrophes (`O'Neill`), and, between
 /// digits, by `.,:/` (`3.5`, `1,000`, `12:30`); plus the `U.S.`-style and known-abbreviation
-/// periods. Stops before a possessive `'s` and before `n't`.
+/// periods. Stops before a possessive `'s`, before `n't`, and before the clitics of a pronoun
+/// (`I'm`, `we're`, `they've`, `it'll`, `he'd`).
 fn scan_word(text: &str, start: usize) -> usize {
     let mut end = start;
     let mut letters_and_dots = true; // the word so far looks like `U.S.` (single letters + dots)
@@ -234,7 +264,9 @@ fn scan_word(text: &str, start: usize) -> usize {
             '-' | '\u{2010}' | '\u{2011}' => next_is_word,
             '\'' | '’' => {
                 let word = &text[start..end];
-                if matches!(next, Some('s' | 'S')) && !next_char(text, after + 1).is_some_and(is_word_char) {
+                // A possessive `'s` splits off anything (`1994 's`), the other clitics a pronoun.
+                let splits = matches!(next, Some('s' | 'S')) || is_pronoun(word);
+                if splits && clitic_len(text, after).is_some() {
                     false
                 } else if matches!(next, Some('t' | 'T')) && word.ends_with(['n', 'N']) {
                     if word.len() == 1 {
@@ -367,6 +399,12 @@ mod tests {
         ("Clinton’s aide", &["Clinton", "’s", "aide"]),
         ("Clinton 's aide", &["Clinton", "'s", "aide"]),
         ("He doesn't know", &["He", "does", "n't", "know"]),
+        ("I'm sure we’re right", &["I", "'", "m", "sure", "we", "’", "re", "right"]),
+        ("THEY'VE SAID I'LL GO", &["THEY", "'", "VE", "SAID", "I", "'", "LL", "GO"]),
+        ("he'd seen O'Donnell and O'Reilly", &["he", "'", "d", "seen", "O'Donnell", "and", "O'Reilly"]),
+        ("I 'm here", &["I", "'", "m", "here"]),
+        ("The Rev'd Ma'ad", &["The", "Rev'd", "Ma'ad"]),
+        ("the 90's rock'n'roll", &["the", "90", "'s", "rock'n'roll"]),
         ("does n't", &["does", "n't"]),
         ("O'Neill and D’Alema", &["O'Neill", "and", "D’Alema"]),
         ("the U.S. and U.N. said", &["the", "U.S.", "and", "U.N.", "said"]),

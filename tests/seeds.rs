@@ -127,6 +127,22 @@ fn byte_offsets_survive_emoji_accents_cjk_and_combining_marks() {
 }
 
 #[test]
+fn contractions_of_pronouns_are_not_entities() {
+    let article = INTERFAX_ARTICLE;
+    let sentence = "I’m absolutely certain that President Putin";
+    let at = article.find(sentence).expect("the fixture has the sentence");
+    let putin = at + sentence.find("Putin").expect("in the sentence");
+    let got: Vec<_> = spans(&extract(article).unwrap())
+        .into_iter()
+        .filter(|&(s, e, _)| s >= at && e <= at + sentence.len())
+        .collect();
+    assert_eq!(got, [(putin, putin + 5, Label::Per)], "in {sentence:?}");
+    for text in ["I'm sure we're right.", "I’ll say they've left and he'd stay."] {
+        assert!(extract(text).unwrap().is_empty(), "{text:?}: {:?}", extract(text).unwrap());
+    }
+}
+
+#[test]
 fn text_without_names_gives_nothing() {
     assert!(extract("").unwrap().is_empty());
     assert!(extract("   \n\n  ").unwrap().is_empty());
