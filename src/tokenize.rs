@@ -155,16 +155,12 @@ fn scan_punct_run(text: &str, start: usize, c: char) -> usize {
 
 /// `'s` and `n't` split off a preceding word, as CoNLL-2003 writes them.
 fn scan_clitic(text: &str, start: usize) -> Option<usize> {
-    let apostrophe = char_at(text, start);
-    let after = start + apostrophe.len_utf8();
-    let c = next_char(text, after)?;
-    if (c == 's' || c == 'S') && !next_char(text, after + 1).is_some_and(is_word_char) {
-        return Some(after + 1);
-    }
-    None
+    let after = start + char_at(text, start).len_utf8();
+    let possessive = matches!(next_char(text, after), Some('s' | 'S')) && clitic_len(text, after).is_some();
+    possessive.then_some(after + 1)
 }
 
-/// What follows the apostrophe of a clitic that does not join the word before it: a
+/// The letters after the apostrophe of a clitic that does not join the word before it: a
 /// possessive `'s` after any word, and `'m`, `'re`, `'ve`, `'ll`, `'d` after a pronoun.
 /// CoNLL-2003 writes these as tokens of their own (`I 'm`); only `'s` is kept whole (the model
 /// was trained with the others cut at their apostrophe, `'` `m`, which is how they come out).
