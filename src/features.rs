@@ -10,13 +10,11 @@
 //! and its place in gazetteer matches ([`crate::gazetteer`]), conjoined with its letter case.
 
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
-use crate::hash::{KeyHasher, TextHasher, feature_key, mix};
+use crate::hash::{TextHasher, feature_key, mix};
 use crate::lexicon::{CasePrior, Lexicon, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
 use crate::tags::{Position, Tag, split, tag_count};
 use crate::tokenize::Token;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 /// The feature-set version: stored in a model and checked on load, because a model is only
 /// meaningful with the templates it was trained with. Bump it whenever a template changes.
@@ -570,43 +568,128 @@ impl Context for DocumentContext {
 /// stage-1 tag of every token (`n_types` entity types).
 pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<DocumentContext>) {
     let n_tags = tag_count(n_types);
-    // Per distinct word (lower-cased), its row in `counts`: how often each tag was given to it.
-    let mut rows: HashMap<u64, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
-    let mut counts: Vec<u32> = Vec::new();
-    // Per distinct word, how often it is written in lower case, and capitalised after a word.
-    let mut cases: Vec<[u32; 2]> = Vec::new();
-    let writing = |n: usize| -> [u32; 2] {
-        let after_word = n > 0 && infos[n - 1].case != Case::None;
-        let case = infos[n].case;
-        [u32::from(case == Case::Lower), u32::from(after_word && matches!(case, Case::Title | Case::Mixed))]
-    };
-    let word_rows: Vec<usize> = infos
-        .iter()
-        .zip(tags)
-        .enumerate()
-        .map(|(n, (info, &tag))| {
-            let row = *rows.entry(info.lower).or_insert_with(|| {
-                counts.resize(counts.len() + n_tags, 0);
-                cases.push([0; 2]);
-                cases.len() - 1
-            });
-            counts[row * n_tags + tag] += 1;
-            let [lower, capitalised] = writing(n);
-            cases[row][0] += lower;
-            cases[row][1] += capitalised;
-            row
-        })
-        .collect();
+    let words = DocumentWords::count(infos, tags, n_tags);
     let tag_at = |i: isize| -> u64 {
         if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
     };
-    let mut per_type = vec![0u32; n_types];
-    let mut within_type = vec![0u32; n_types];
-    for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&word_rows).enumerate() {
-        let per_tag = &counts[row * n_tags..(row + 1) * n_tags];
+    let mut tally = MentionTally::new(n_types);
+    // Per distinct word, the tally of its other mentions for the last tag it was seen with: the
+    // mentions of a word mostly share their tag, so most tokens reuse it.
+    let mut last: Vec<Option<(Tag, OtherMentions)>> = vec![None; words.cases.len()];
+    for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&words.rows).enumerate() {
+        let others = match last[row] {
+            Some((seen, others)) if seen == tag => others,
+            _ => {
+                let others = tally.others(&words.counts[row * n_tags..(row + 1) * n_tags], tag);
+                last[row] = Some((tag, others));
+                others
+            }
+        };
+        let [lower, capitalised] = writing(infos, n);
+        let cases = words.cases[row];
+        let elsewhere = u64::from(cases[0] > lower) | u64::from(cases[1] > capitalised) << 1;
+        let i = n as isize;
+        out.push(DocumentContext {
+            tag: tag as u64,
+            before: tag_at(i - 1),
+            after: tag_at(i + 1),
+            majority: others.majority,
+            share: others.share,
+            common_tag: others.common_tag,
+            case: info.case as u64,
+            elsewhere,
+            within: others.within,
+            prior: u64::from(info.prior),
+        });
+    }
+}
+
+/// Whether token `n` is written in lower case, and whether it is capitalised after a word:
+/// what [`DocumentContext::elsewhere`] counts over a word's other mentions.
+fn writing(infos: &[TokenInfo], n: usize) -> [u32; 2] {
+    let after_word = n > 0 && infos[n - 1].case != Case::None;
+    let case = infos[n].case;
+    [u32::from(case == Case::Lower), u32::from(after_word && matches!(case, Case::Title | Case::Mixed))]
+}
+
+/// The distinct words of a document (lower-cased) and what stage 1 and the text say about
+/// each: how often it got each tag, and how it is written.
+struct DocumentWords {
+    /// Per token, its word's row.
+    rows: Vec<usize>,
+    /// Per row, `n_tags` counts: how often the word got each tag.
+    counts: Vec<u32>,
+    /// Per row, how often the word is written in lower case, and capitalised after a word.
+    cases: Vec<[u32; 2]>,
+}
+
+impl DocumentWords {
+    /// Counts the words of `infos` given their tags, with an open-addressing table of rows
+    /// keyed by each word's lower-case hash (at most half full).
+    fn count(infos: &[TokenInfo], tags: &[Tag], n_tags: usize) -> DocumentWords {
+        const EMPTY: usize = usize::MAX;
+        let bits = (2 * infos.len()).max(2).next_power_of_two().trailing_zeros();
+        let mask = (1usize << bits) - 1;
+        let mut table = vec![EMPTY; 1 << bits];
+        let mut keys: Vec<u64> = Vec::new();
+        let mut words = DocumentWords { rows: Vec::with_capacity(infos.len()), counts: Vec::new(), cases: Vec::new() };
+        for (n, (info, &tag)) in infos.iter().zip(tags).enumerate() {
+            let key = info.lower;
+            let mut slot = ((key ^ key >> 32).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize;
+            let row = loop {
+                match table[slot] {
+                    EMPTY => {
+                        table[slot] = keys.len();
+                        keys.push(key);
+                        words.counts.resize(words.counts.len() + n_tags, 0);
+                        words.cases.push([0; 2]);
+                        break keys.len() - 1;
+                    }
+                    row if keys[row] == key => break row,
+                    _ => slot = (slot + 1) & mask,
+                }
+            };
+            words.counts[row * n_tags + tag] += 1;
+            let [lower, capitalised] = writing(infos, n);
+            words.cases[row][0] += lower;
+            words.cases[row][1] += capitalised;
+            words.rows.push(row);
+        }
+        words
+    }
+}
+
+/// What stage 1 said about a token's *other* mentions: the values of [`DocumentContext`]'s
+/// `majority`, `share`, `common_tag` and `within`.
+#[derive(Clone, Copy, Debug)]
+struct OtherMentions {
+    majority: u64,
+    share: u64,
+    common_tag: u64,
+    within: u64,
+}
+
+/// Buffers for [`MentionTally::others`]: counts per entity type.
+struct MentionTally {
+    per_type: Vec<u32>,
+    within_type: Vec<u32>,
+}
+
+impl MentionTally {
+    fn new(n_types: usize) -> MentionTally {
+        MentionTally { per_type: vec![0; n_types], within_type: vec![0; n_types] }
+    }
+
+    /// The other mentions of a word whose mentions got the tags counted in `per_tag`, for a
+    /// mention tagged `tag` (itself left out).
+    fn others(&mut self, per_tag: &[u32], tag: Tag) -> OtherMentions {
         let others = per_tag.iter().sum::<u32>() - 1;
-        per_type.iter_mut().for_each(|c| *c = 0);
-        within_type.iter_mut().for_each(|c| *c = 0);
+        if others == 0 {
+            return OtherMentions { majority: 0, share: 0, common_tag: 0, within: 0 };
+        }
+        let MentionTally { per_type, within_type } = self;
+        per_type.fill(0);
+        within_type.fill(0);
         let (mut in_entity, mut common_tag, mut common_count) = (0u32, 0usize, 0u32);
         for (t, &count) in per_tag.iter().enumerate().skip(1) {
             let count = count - u32::from(t == tag);
@@ -625,29 +708,18 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
             Some((ty, &c)) if c > 0 => ty as u64 + 1,
             _ => 0,
         };
-        let (majority, within) = (majority_of(&per_type), majority_of(&within_type));
         let share = match (others, in_entity) {
-            (0, _) => 0,
             (_, 0) => 1,
             (o, e) if e * 2 < o => 2,
             (o, e) if e < o => 3,
             _ => 4,
         };
-        let [lower, capitalised] = writing(n);
-        let elsewhere = u64::from(cases[row][0] > lower) | u64::from(cases[row][1] > capitalised) << 1;
-        let i = n as isize;
-        out.push(DocumentContext {
-            tag: tag as u64,
-            before: tag_at(i - 1),
-            after: tag_at(i + 1),
-            majority,
+        OtherMentions {
+            majority: majority_of(per_type),
             share,
             common_tag: common_tag as u64,
-            case: info.case as u64,
-            elsewhere,
-            within,
-            prior: u64::from(info.prior),
-        });
+            within: majority_of(within_type),
+        }
     }
 }
 
@@ -752,6 +824,107 @@ mod tests {
         // (0). Fed after ".": capitalised after a word elsewhere (2).
         assert_eq!([elsewhere[0], elsewhere[4], elsewhere[6], elsewhere[9]], [1, 0, 0, 2]);
         assert_eq!(elsewhere[1], 0, "a word with no other mention");
+    }
+
+    /// The straightforward form of [`document_contexts`]: a hash map of rows, every tally
+    /// counted afresh for every token.
+    fn reference_document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<DocumentContext>) {
+        let n_tags = tag_count(n_types);
+        // Per distinct word (lower-cased), its row in `counts`: how often each tag was given to it.
+        let mut rows: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut counts: Vec<u32> = Vec::new();
+        // Per distinct word, how often it is written in lower case, and capitalised after a word.
+        let mut cases: Vec<[u32; 2]> = Vec::new();
+        let writing = |n: usize| -> [u32; 2] {
+            let after_word = n > 0 && infos[n - 1].case != Case::None;
+            let case = infos[n].case;
+            [u32::from(case == Case::Lower), u32::from(after_word && matches!(case, Case::Title | Case::Mixed))]
+        };
+        let word_rows: Vec<usize> = infos
+            .iter()
+            .zip(tags)
+            .enumerate()
+            .map(|(n, (info, &tag))| {
+                let row = *rows.entry(info.lower).or_insert_with(|| {
+                    counts.resize(counts.len() + n_tags, 0);
+                    cases.push([0; 2]);
+                    cases.len() - 1
+                });
+                counts[row * n_tags + tag] += 1;
+                let [lower, capitalised] = writing(n);
+                cases[row][0] += lower;
+                cases[row][1] += capitalised;
+                row
+            })
+            .collect();
+        let tag_at = |i: isize| -> u64 {
+            if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
+        };
+        let mut per_type = vec![0u32; n_types];
+        let mut within_type = vec![0u32; n_types];
+        for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&word_rows).enumerate() {
+            let per_tag = &counts[row * n_tags..(row + 1) * n_tags];
+            let others = per_tag.iter().sum::<u32>() - 1;
+            per_type.iter_mut().for_each(|c| *c = 0);
+            within_type.iter_mut().for_each(|c| *c = 0);
+            let (mut in_entity, mut common_tag, mut common_count) = (0u32, 0usize, 0u32);
+            for (t, &count) in per_tag.iter().enumerate().skip(1) {
+                let count = count - u32::from(t == tag);
+                if let Some((ty, position)) = split(t) {
+                    per_type[ty] += count;
+                    in_entity += count;
+                    if position != Position::Unit {
+                        within_type[ty] += count;
+                    }
+                }
+                if count > common_count {
+                    (common_tag, common_count) = (t, count);
+                }
+            }
+            let majority_of = |counts: &[u32]| match counts.iter().enumerate().max_by_key(|&(_, c)| *c) {
+                Some((ty, &c)) if c > 0 => ty as u64 + 1,
+                _ => 0,
+            };
+            let (majority, within) = (majority_of(&per_type), majority_of(&within_type));
+            let share = match (others, in_entity) {
+                (0, _) => 0,
+                (_, 0) => 1,
+                (o, e) if e * 2 < o => 2,
+                (o, e) if e < o => 3,
+                _ => 4,
+            };
+            let [lower, capitalised] = writing(n);
+            let elsewhere = u64::from(cases[row][0] > lower) | u64::from(cases[row][1] > capitalised) << 1;
+            let i = n as isize;
+            out.push(DocumentContext {
+                tag: tag as u64,
+                before: tag_at(i - 1),
+                after: tag_at(i + 1),
+                majority,
+                share,
+                common_tag: common_tag as u64,
+                case: info.case as u64,
+                elsewhere,
+                within,
+                prior: u64::from(info.prior),
+            });
+        }
+    }
+
+    #[test]
+    fn document_contexts_equal_the_straightforward_tally() {
+        let words = ["Jens", "Stoltenberg", "stoltenberg", "NATO", "Nato", "the", "said", ".", "Bank", "bank", "Kyiv"];
+        let mut rng = fastrand::Rng::with_seed(5);
+        for case in 0..500 {
+            let len = rng.usize(0..40);
+            let infos: Vec<TokenInfo> = (0..len).map(|_| info(words[rng.usize(..words.len())])).collect();
+            let n_types = rng.usize(1..=4);
+            let tags: Vec<Tag> = (0..len).map(|_| rng.usize(..tag_count(n_types))).collect();
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            document_contexts(&infos, &tags, n_types, &mut got);
+            reference_document_contexts(&infos, &tags, n_types, &mut want);
+            assert_eq!(got, want, "case {case}");
+        }
     }
 
     #[test]
