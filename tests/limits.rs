@@ -27,9 +27,9 @@ use nerlight::{Entity, default_extractor};
 const BYTES_PER_INPUT_BYTE: usize = 256;
 /// Heap growth allowed whatever the input size (the caches included).
 const SLACK: usize = 16 << 20;
-/// The most the extractor's caches may hold: 16,384 words (each entry about 800 bytes with the
+/// The most the extractor's caches may hold: 32,768 words (each entry about 800 bytes with the
 /// shipped model, words over 64 bytes never kept) and three caches of 1,024 context values.
-const CACHE_BOUND: usize = 16 << 20;
+const CACHE_BOUND: usize = 32 << 20;
 /// A case still running after this has hung.
 const DEADLINE: Duration = Duration::from_secs(300);
 
