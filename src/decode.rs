@@ -96,6 +96,10 @@ impl Moves {
     }
 }
 
+/// The tag counts of the shipped model's four types: 17 tags, 9 of which open an entity (and 9
+/// close one). Decoding compiles a copy of its loops for these sizes, unrolled.
+const SHIPPED_SIZES: (usize, usize) = (17, 9);
+
 /// A Viterbi decoder for one set of transitions, its weights laid out for the legal moves
 /// alone: about 100 additions a token instead of 289 for 17 tags. Build it once per model.
 #[derive(Clone, Debug)]
@@ -126,8 +130,17 @@ impl Viterbi {
     /// [`Viterbi::decode`] with its score table in `scratch`, so that decoding sentence after
     /// sentence allocates nothing once it has grown to the longest.
     pub fn decode_reusing(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>) {
+        match (self.moves.n_tags, self.moves.opening.len()) {
+            SHIPPED_SIZES => self.decode_sized(em, out, scratch, SHIPPED_SIZES),
+            sizes => self.decode_sized(em, out, scratch, sizes),
+        }
+    }
+
+    /// [`Viterbi::decode_reusing`] for `n` tags of which `width` open an entity: inlined into
+    /// each call, so that where they are constants the loops over tags unroll.
+    #[inline(always)]
+    fn decode_sized(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>, (n, width): (usize, usize)) {
         let moves = &self.moves;
-        let (n, width) = (moves.n_tags, moves.opening.len());
         let len = em.len() / n;
         out.clear();
         if len == 0 {
@@ -145,6 +158,7 @@ impl Viterbi {
             let (prev_rows, cur_rows) = score.split_at_mut(t * n);
             let prev = &prev_rows[(t - 1) * n..];
             let cur = &mut cur_rows[..n];
+            let best = &mut best[..width];
             best.fill(f32::NEG_INFINITY);
             for (&p, weights) in moves.closed.iter().zip(self.open.chunks_exact(width)) {
                 let from = prev[p];
@@ -309,9 +323,29 @@ impl Marginals {
     /// backward pass at `wanted.start`: each position's vectors depend only on the positions
     /// before (forward) or after (backward) it, so the values are exactly those of the full run.
     pub fn between(&mut self, em: &[f32], pot: &Potentials, tags: &[Tag], wanted: Range<usize>, out: &mut Vec<f32>) {
+        let moves = &pot.moves;
+        debug_assert_eq!(moves.opening.len(), moves.closed.len(), "as many tags close an entity as open one");
+        match (moves.n_tags, moves.opening.len()) {
+            SHIPPED_SIZES => self.between_sized(em, pot, tags, wanted, out, SHIPPED_SIZES),
+            sizes => self.between_sized(em, pot, tags, wanted, out, sizes),
+        }
+    }
+
+    /// [`Marginals::between`] for `n` tags of which `width` open an entity and `width` close
+    /// one: inlined into each call, so that where they are constants the loops over tags unroll.
+    #[inline(always)]
+    fn between_sized(
+        &mut self,
+        em: &[f32],
+        pot: &Potentials,
+        tags: &[Tag],
+        wanted: Range<usize>,
+        out: &mut Vec<f32>,
+        (n, width): (usize, usize),
+    ) {
         out.clear();
         let moves = &pot.moves;
-        let (n, width, closed) = (moves.n_tags, moves.opening.len(), moves.closed.len());
+        let closed = width;
         let len = tags.len();
         if wanted.is_empty() {
             return;
@@ -372,7 +406,7 @@ impl Marginals {
             for (x, (&b, &ex)) in next.iter_mut().zip(tail[..n].iter().zip(&e[(t + 1) * n..(t + 2) * n])) {
                 *x = b * ex;
             }
-            let cur = &mut head[t * n..];
+            let cur = &mut head[t * n..(t + 1) * n];
             let from_closed = &mut sums[..closed];
             from_closed.fill(0.0);
             for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(closed)) {
