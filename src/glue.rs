@@ -70,14 +70,19 @@ fn glue_point(word: &str, lexicon: &Lexicon) -> Option<usize> {
     if word.len() < MIN_LEFT + 3 || !first.is_uppercase() || !chars.all(char::is_lowercase) {
         return None;
     }
-    if lexicon.word_path(word) != 0 {
-        return None;
-    }
-    TRAILING_WORDS
+    // The trailing words first: comparing a few bytes rules out most words, where a lexicon
+    // look-up would hash the whole word.
+    let mut cuts = TRAILING_WORDS
         .iter()
         .filter(|tail| word.len() >= tail.len() + MIN_LEFT && word.ends_with(*tail))
         .map(|tail| word.len() - tail.len())
-        .find(|&cut| word.is_char_boundary(cut) && lexicon.word_path(&word[..cut]) != 0)
+        .filter(|&cut| word.is_char_boundary(cut))
+        .peekable();
+    cuts.peek()?;
+    if lexicon.word_path(word) != 0 {
+        return None;
+    }
+    cuts.find(|&cut| lexicon.word_path(&word[..cut]) != 0)
 }
 
 #[cfg(test)]
