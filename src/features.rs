@@ -72,6 +72,11 @@ const BOUNDARY_BEFORE: u64 = 0x5354_4152_545f_5f5f; // "START___"
 const BOUNDARY_AFTER: u64 = 0x5f5f_5f5f_5f45_4e44; // "_____END"
 
 impl TokenInfo {
+    /// The hash of the word's lower-cased form, which is also its name-list match form.
+    pub fn lower(&self) -> u64 {
+        self.lower
+    }
+
     /// Describes the word `word`, with its cluster from `lexicon`.
     pub fn new(word: &str, lexicon: &Lexicon) -> TokenInfo {
         let mut lower = TextHasher::default();
@@ -179,15 +184,18 @@ pub fn describe_tokens(
 ) {
     out.clear();
     out.extend(tokens.iter().map(|t| TokenInfo::new(t.text(text), lexicon)));
-    mark_name_lists(text, tokens, gazetteer, out);
+    let firsts: Vec<u8> =
+        tokens.iter().zip(out.iter()).map(|(t, info)| gazetteer.first_step(t.text(text), info.lower)).collect();
+    mark_name_lists(text, tokens, gazetteer, &firsts, out);
 }
 
-/// Fills in each token's name-list matches from `gazetteer` (`infos` has one entry per token).
-pub fn mark_name_lists(text: &str, tokens: &[Token], gazetteer: &Gazetteer, infos: &mut [TokenInfo]) {
+/// Fills in each token's name-list matches from `gazetteer` (`infos` has one entry per token),
+/// given each token's [`Gazetteer::first_step`] (`firsts`).
+pub fn mark_name_lists(text: &str, tokens: &[Token], gazetteer: &Gazetteer, firsts: &[u8], infos: &mut [TokenInfo]) {
     // A token's lower-cased hash is the hash of its match form: the gazetteer's key.
     let words: Vec<u64> = infos.iter().map(|t| t.lower).collect();
     let mut matches = Vec::new();
-    gazetteer.annotate(text, tokens, &words, &mut matches);
+    gazetteer.annotate_from(text, tokens, &words, firsts, &mut matches);
     for (info, m) in infos.iter_mut().zip(matches) {
         info.gazetteer = m;
     }

@@ -36,9 +36,6 @@ pub type TokenMatches = [MatchPosition; CATEGORIES.len()];
 const CONTINUES: u8 = 0x80;
 /// Seed of a phrase's running hash, so that a one-token phrase's key differs from its word's.
 const PHRASE_SEED: u64 = 0x6761_7a65_7474_6565; // "gazettee"
-/// How many tokens ahead matching asks for the key of a token's first word (twice that for
-/// the bounds of its group): enough to cover a miss with other tokens' work.
-const PROBES_AHEAD: usize = 8;
 /// The number of buckets: five bits of each of a word's first two bytes.
 const BUCKETS: usize = 1 << 10;
 
@@ -258,33 +255,50 @@ impl Gazetteer {
         self.len() == 0
     }
 
+    /// The entry of the one-token sequence `token`, whose match form hashes to `word` (as
+    /// [`crate::hash::hash_str`] of [`push_match_form`]): the category bits of the phrase that
+    /// the token is alone, plus [`CONTINUES`] if longer phrases start with it; 0 for most
+    /// words. It depends on the word alone, so serving keeps it in its word cache, and
+    /// [`Gazetteer::annotate_from`] walks on only from the few tokens where it is not 0.
+    pub fn first_step(&self, token: &str, word: u64) -> u8 {
+        self.compiled(token_bucket(token)).get(extend(PHRASE_SEED, word)) as u8
+    }
+
     /// The match position of every token of `text` in each category (longest match first),
     /// written to `out` (cleared first, one entry per token), given the hash of each token's
     /// match form (`words`, as [`crate::hash::hash_str`] of [`push_match_form`]). Matches never
     /// cross a line break.
     pub fn annotate(&self, text: &str, tokens: &[Token], words: &[u64], out: &mut Vec<TokenMatches>) {
+        let firsts: Vec<u8> = tokens.iter().zip(words).map(|(t, &word)| self.first_step(t.text(text), word)).collect();
+        self.annotate_from(text, tokens, words, &firsts, out);
+    }
+
+    /// [`Gazetteer::annotate`] given also each token's [`Gazetteer::first_step`] (`firsts`).
+    pub fn annotate_from(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        words: &[u64],
+        firsts: &[u8],
+        out: &mut Vec<TokenMatches>,
+    ) {
         debug_assert_eq!(tokens.len(), words.len());
+        debug_assert_eq!(tokens.len(), firsts.len());
         out.clear();
         out.resize(tokens.len(), [0; CATEGORIES.len()]);
         let line_break_before = |i: usize| text[tokens[i - 1].end..tokens[i].start].contains(['\n', '\r']);
         let mut found: Vec<(usize, usize, u8)> = Vec::new();
-        // Every token's table and the key of its first word, which does not depend on the
-        // other tokens: each token's first probe, most often its only one, is asked for ahead.
-        let starts: Vec<(&KeyTable, u64)> = tokens
-            .iter()
-            .zip(words)
-            .map(|(token, &word)| (self.compiled(token_bucket(token.text(text))), extend(PHRASE_SEED, word)))
-            .collect();
-        for (first, &(entries, _)) in starts.iter().enumerate() {
-            if let Some(&(table, key)) = starts.get(first + 2 * PROBES_AHEAD) {
-                table.prefetch(key, false);
+        for (first, &entry) in firsts.iter().enumerate().filter(|&(_, &entry)| entry != 0) {
+            if entry & !CONTINUES != 0 {
+                found.push((first, first + 1, entry & !CONTINUES));
             }
-            if let Some(&(table, key)) = starts.get(first + PROBES_AHEAD) {
-                table.prefetch(key, true);
+            if entry & CONTINUES == 0 {
+                continue;
             }
-            let mut running = PHRASE_SEED;
-            for (last, &word) in words.iter().enumerate().skip(first) {
-                if last > first && line_break_before(last) {
+            let entries = self.compiled(token_bucket(tokens[first].text(text)));
+            let mut running = extend(PHRASE_SEED, words[first]);
+            for (last, &word) in words.iter().enumerate().skip(first + 1) {
+                if line_break_before(last) {
                     break;
                 }
                 running = extend(running, word);
@@ -361,6 +375,16 @@ mod tests {
         let phrase = match_form("New York");
         let g = Gazetteer::new([(phrase.as_str(), 1)]);
         assert_eq!(positions(&g, "New\nYork", 1), [0, 0]);
+    }
+
+    #[test]
+    fn a_first_step_tells_names_phrase_starts_and_other_words_apart() {
+        let g = Gazetteer::new([("new york", 1), ("york", 1), ("georgia", 0), ("georgia", 3)]);
+        let step = |word: &str| g.first_step(word, hash_str(&match_form(word)));
+        assert_eq!(step("the"), 0);
+        assert_eq!(step("New"), CONTINUES, "only a prefix");
+        assert_eq!(step("YORK"), 1 << 1);
+        assert_eq!(step("Georgia"), 1 << 0 | 1 << 3);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! FNV-1a for text and the SplitMix64 finaliser for combining are spelled out here.
 
 use crate::model::{PIECE, in_pieces};
-use crate::weights::prefetch;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -201,19 +200,6 @@ impl KeyTable {
     /// Every key's value, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = u32> + '_ {
         self.bounds.iter().flat_map(|&(start, end)| self.slots[start as usize..end as usize].iter().map(|s| s.1))
-    }
-
-    /// Asks for what [`KeyTable::get`] of `key` reads to be brought into cache ahead of it: the
-    /// bounds of its group; or, with `slots`, the group's first slots, found through the
-    /// bounds (so ask twice, the first time well ahead). A hint: it changes nothing, and does
-    /// nothing on a target without a prefetch instruction.
-    pub fn prefetch(&self, key: u64, slots: bool) {
-        let group = (spread(key) >> self.shift) as usize;
-        if slots {
-            prefetch(&self.slots, self.bounds[group].0 as usize);
-        } else {
-            prefetch(&self.bounds, group);
-        }
     }
 
     /// The value of `key`, or 0 if it is absent.

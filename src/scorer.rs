@@ -115,21 +115,31 @@ impl<'s> Scoring<'s> {
         let n_tags = model.n_tags();
         let row = model.n_stages() * n_tags;
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
+        let mut firsts: Vec<u8> = Vec::with_capacity(tokens.len());
         let mut sums = vec![0; tokens.len() * row];
         let words = &mut caches.words;
         for range in sentences {
             debug_assert!(infos.len() <= range.start, "sentences in order, not overlapping");
-            infos.extend(tokens[infos.len()..range.start].iter().map(|t| *words.get(t.text(text), model).info));
+            for t in &tokens[infos.len()..range.start] {
+                let word = words.get(t.text(text), model);
+                infos.push(*word.info);
+                firsts.push(word.first_step);
+            }
             let block = &mut sums[range.start * row..range.end * row];
             for (at, token) in tokens[range.clone()].iter().enumerate() {
                 let word = words.get(token.text(text), model);
                 infos.push(*word.info);
+                firsts.push(word.first_step);
                 add_word_sums(word.sums, at, range.len(), n_tags, block);
             }
             add_boundary_sums(&scorer.boundary, range.len(), n_tags, block);
         }
-        infos.extend(tokens[infos.len()..].iter().map(|t| *words.get(t.text(text), model).info));
-        mark_name_lists(text, tokens, model.gazetteer(), &mut infos);
+        for t in &tokens[infos.len()..] {
+            let word = words.get(t.text(text), model);
+            infos.push(*word.info);
+            firsts.push(word.first_step);
+        }
+        mark_name_lists(text, tokens, model.gazetteer(), &firsts, &mut infos);
         Scoring {
             scorer,
             model,

@@ -46,19 +46,28 @@ struct Entry {
     word: [u8; WordCache::MAX_WORD_BYTES],
     len: u8,
     info: TokenInfo,
+    /// The word's [`crate::gazetteer::Gazetteer::first_step`].
+    first_step: u8,
     sums: Box<[i32]>,
 }
 
 impl Entry {
     fn empty(stride: usize) -> Box<Entry> {
         let sums = vec![0; stride].into_boxed_slice();
-        Box::new(Entry { word: [0; WordCache::MAX_WORD_BYTES], len: 0, info: TokenInfo::default(), sums })
+        Box::new(Entry {
+            word: [0; WordCache::MAX_WORD_BYTES],
+            len: 0,
+            info: TokenInfo::default(),
+            first_step: 0,
+            sums,
+        })
     }
 
     /// Describes `word` and sums its one-word keys in every role with `model`'s weights, in
     /// one lookup of all its keys.
     fn fill(&mut self, word: &str, model: &Model, keys: &mut Vec<u32>, lookup: &mut Lookup) {
         self.info = TokenInfo::new(word, model.lexicon());
+        self.first_step = model.gazetteer().first_step(word, self.info.lower());
         self.sums.fill(0);
         let info = &self.info;
         add_role_sums(|_| Slot::Word(info), model, keys, lookup, &mut self.sums);
@@ -70,7 +79,7 @@ impl Entry {
     }
 
     fn scores(&self) -> WordScores<'_> {
-        WordScores { info: &self.info, sums: &self.sums }
+        WordScores { info: &self.info, first_step: self.first_step, sums: &self.sums }
     }
 }
 
@@ -79,6 +88,8 @@ impl Entry {
 pub struct WordScores<'a> {
     /// The word's description (its name-list matches not filled: they depend on its context).
     pub info: &'a TokenInfo,
+    /// The word's [`crate::gazetteer::Gazetteer::first_step`]: where name-list matching starts.
+    pub first_step: u8,
     /// `n_stages × Role::ALL.len() × n_tags` sums: per stage, per role, per tag.
     pub sums: &'a [i32],
 }
