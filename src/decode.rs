@@ -87,13 +87,30 @@ impl Moves {
     }
 
     /// Per closed tag, the entries of `table` (`n × n`, row = previous tag) to each opening
-    /// tag; and per inner tag, the entries from its two previous tags.
-    fn gather(&self, table: &[f32]) -> (Vec<f32>, Vec<[f32; 2]>) {
+    /// tag, each row padded with `pad` to [`lanes`] entries; and per inner tag, the entries from
+    /// its two previous tags.
+    fn gather(&self, table: &[f32], pad: f32) -> (Vec<f32>, Vec<[f32; 2]>) {
         let n = self.n_tags;
-        let open = self.closed.iter().flat_map(|&p| self.opening.iter().map(move |&y| table[p * n + y])).collect();
+        let padding = lanes(self.opening.len()) - self.opening.len();
+        let open = self
+            .closed
+            .iter()
+            .flat_map(|&p| self.opening.iter().map(move |&y| table[p * n + y]).chain(std::iter::repeat_n(pad, padding)))
+            .collect();
         let inner = self.inner.iter().map(|&(y, [p, q])| [table[p * n + y], table[q * n + y]]).collect();
         (open, inner)
     }
+}
+
+/// The SIMD width that the dense blocks of decoding are laid out for: four `f32` (SSE2, wasm's
+/// SIMD128).
+const LANE: usize = 4;
+
+/// `width` rounded up to whole [`LANE`]s: the length of a padded row of the dense blocks. Their
+/// loops take a row as `[f32; LANE]` values, computed whole, which the compiler turns into one
+/// SIMD instruction each; written element by element over nine tags, the loops stayed scalar.
+const fn lanes(width: usize) -> usize {
+    width.div_ceil(LANE) * LANE
 }
 
 /// The tag counts of the shipped model's four types: 17 tags, 9 of which open an entity (and 9
@@ -105,7 +122,8 @@ const SHIPPED_SIZES: (usize, usize) = (17, 9);
 #[derive(Clone, Debug)]
 pub struct Viterbi {
     moves: Moves,
-    /// `open[c * opening + o]`: the weight from closed tag `c` to opening tag `o`.
+    /// `open[c * lanes(opening) + o]`: the weight from closed tag `c` to opening tag `o`; rows
+    /// padded with `-inf`.
     open: Vec<f32>,
     /// Per inner tag: the weights from its two previous tags.
     inner: Vec<[f32; 2]>,
@@ -117,7 +135,7 @@ impl Viterbi {
     /// The decoder of `tr`.
     pub fn new(tr: &Transitions) -> Viterbi {
         let moves = Moves::new(tr.n_tags);
-        let (open, inner) = moves.gather(&tr.pair);
+        let (open, inner) = moves.gather(&tr.pair, f32::NEG_INFINITY);
         Viterbi { moves, open, inner, start: tr.start.clone(), end: tr.end.clone() }
     }
 
@@ -146,8 +164,9 @@ impl Viterbi {
         if len == 0 {
             return;
         }
+        let row = lanes(width);
         scratch.clear();
-        scratch.resize(len * n + width, f32::NEG_INFINITY);
+        scratch.resize(len * n + row, f32::NEG_INFINITY);
         let (score, best) = scratch.split_at_mut(len * n);
         for y in (0..n).filter(|&y| can_start(y)) {
             score[y] = self.start[y] + em[y];
@@ -158,13 +177,17 @@ impl Viterbi {
             let (prev_rows, cur_rows) = score.split_at_mut(t * n);
             let prev = &prev_rows[(t - 1) * n..];
             let cur = &mut cur_rows[..n];
-            let best = &mut best[..width];
+            let best = &mut best[..row];
             best.fill(f32::NEG_INFINITY);
-            for (&p, weights) in moves.closed.iter().zip(self.open.chunks_exact(width)) {
+            let (best_lanes, _) = best.as_chunks_mut::<LANE>();
+            for (&p, weights) in moves.closed.iter().zip(self.open.chunks_exact(row)) {
                 let from = prev[p];
-                for (best, &w) in best.iter_mut().zip(weights) {
-                    let s = from + w;
-                    *best = if s > *best { s } else { *best };
+                for (best, weights) in best_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
+                    let was = *best;
+                    *best = std::array::from_fn(|i| {
+                        let s = from + weights[i];
+                        if s > was[i] { s } else { was[i] }
+                    });
                 }
             }
             for (&y, &b) in moves.opening.iter().zip(&*best) {
@@ -198,7 +221,7 @@ impl Viterbi {
             match moves.place[y] {
                 Place::Opening(o) => {
                     for (c, &p) in moves.closed.iter().enumerate() {
-                        consider(p, self.open[c * width + o]);
+                        consider(p, self.open[c * row + o]);
                     }
                 }
                 Place::Inner(i) => {
@@ -228,10 +251,11 @@ pub fn viterbi(em: &[f32], tr: &Transitions, out: &mut Vec<Tag>) {
 pub struct Potentials {
     moves: Moves,
     inverse_temperature: f32,
-    /// `open[c * opening + o]`: the potential from closed tag `c` to opening tag `o`.
+    /// `open[c * lanes(opening) + o]`: the potential from closed tag `c` to opening tag `o`;
+    /// rows padded with zeros.
     open: Vec<f32>,
-    /// The same, transposed: `open_by_next[o * closed + c]`, so that the backward pass adds
-    /// whole rows (SIMD lanes) instead of summing each dot product one lane at a time.
+    /// The same, transposed: `open_by_next[o * lanes(closed) + c]`, so that the backward pass
+    /// adds whole rows (SIMD lanes) instead of summing each dot product one lane at a time.
     open_by_next: Vec<f32>,
     /// Per inner tag: the potentials from its two previous tags.
     inner: Vec<[f32; 2]>,
@@ -251,9 +275,15 @@ impl Potentials {
             (0..weights.len()).map(|i| if allowed(i) { (weights[i] * k - max).exp() } else { 0.0 }).collect()
         };
         let moves = Moves::new(n);
-        let (open, inner) = moves.gather(&table(&tr.pair, &|i| can_follow(i / n, i % n)));
+        let (open, inner) = moves.gather(&table(&tr.pair, &|i| can_follow(i / n, i % n)), 0.0);
         let (closed, opening) = (moves.closed.len(), moves.opening.len());
-        let open_by_next = (0..closed * opening).map(|i| open[(i % closed) * opening + i / closed]).collect();
+        let (closed_row, opening_row) = (lanes(closed), lanes(opening));
+        let open_by_next = (0..opening * closed_row)
+            .map(|i| {
+                let (o, c) = (i / closed_row, i % closed_row);
+                if c < closed { open[c * opening_row + o] } else { 0.0 }
+            })
+            .collect();
         Potentials {
             moves,
             inverse_temperature: k,
@@ -345,7 +375,6 @@ impl Marginals {
     ) {
         out.clear();
         let moves = &pot.moves;
-        let closed = width;
         let len = tags.len();
         if wanted.is_empty() {
             return;
@@ -372,18 +401,21 @@ impl Marginals {
             alpha[y] = pot.start[y] * e[y];
         }
         normalise(&mut alpha[..n]);
+        let row = lanes(width);
         sums.clear();
-        sums.resize(width.max(closed), 0.0);
+        sums.resize(row, 0.0);
         for t in 1..wanted.end {
             let (done, rest) = alpha.split_at_mut(t * n);
             let prev = &done[(t - 1) * n..];
             let cur = &mut rest[..n];
-            let into_opening = &mut sums[..width];
+            let into_opening = &mut sums[..row];
             into_opening.fill(0.0);
-            for (&p, weights) in moves.closed.iter().zip(pot.open.chunks_exact(width)) {
+            let (into_lanes, _) = into_opening.as_chunks_mut::<LANE>();
+            for (&p, weights) in moves.closed.iter().zip(pot.open.chunks_exact(row)) {
                 let a = prev[p];
-                for (c, &w) in into_opening.iter_mut().zip(weights) {
-                    *c += a * w;
+                for (c, weights) in into_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
+                    let was = *c;
+                    *c = std::array::from_fn(|i| was[i] + a * weights[i]);
                 }
             }
             for (&y, &c) in moves.opening.iter().zip(&*into_opening) {
@@ -407,12 +439,14 @@ impl Marginals {
                 *x = b * ex;
             }
             let cur = &mut head[t * n..(t + 1) * n];
-            let from_closed = &mut sums[..closed];
+            let from_closed = &mut sums[..row];
             from_closed.fill(0.0);
-            for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(closed)) {
+            let (from_lanes, _) = from_closed.as_chunks_mut::<LANE>();
+            for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(row)) {
                 let x = next[y];
-                for (c, &w) in from_closed.iter_mut().zip(weights) {
-                    *c += w * x;
+                for (c, weights) in from_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
+                    let was = *c;
+                    *c = std::array::from_fn(|i| was[i] + weights[i] * x);
                 }
             }
             for (&p, &c) in moves.closed.iter().zip(&*from_closed) {
@@ -507,7 +541,7 @@ mod tests {
         let mut pair = vec![0.0; n * n];
         for (c, &p) in pot.moves.closed.iter().enumerate() {
             for (o, &y) in pot.moves.opening.iter().enumerate() {
-                pair[p * n + y] = pot.open[c * pot.moves.opening.len() + o];
+                pair[p * n + y] = pot.open[c * lanes(pot.moves.opening.len()) + o];
             }
         }
         for (&(y, [p, q]), &[wp, wq]) in pot.moves.inner.iter().zip(&pot.inner) {
