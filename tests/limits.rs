@@ -192,6 +192,18 @@ fn a_100_kb_token() {
 }
 
 #[test]
+fn runs_that_look_like_the_start_of_an_e_mail_address() {
+    let _serial = one_at_a_time();
+    // Every token start in such a run once scanned the rest of it for an `@`: 160 kB of `a_`
+    // took 9.5 s, and these would take hours.
+    let mb = DENSE_MB >> 20;
+    for unit in ["a_", "Mr."] {
+        run(&format!("{mb} MB of {unit:?}"), repeat_to(unit, DENSE_MB));
+    }
+    run(&format!("{mb} MB of {:?} with an @ at the end", "a_"), repeat_to("a_", DENSE_MB) + "@example");
+}
+
+#[test]
 fn all_caps_text() {
     let _serial = one_at_a_time();
     let seeds = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seeds"))
