@@ -165,9 +165,11 @@ impl Viterbi {
             return;
         }
         let row = lanes(width);
-        scratch.clear();
+        // Every row after the first is written whole below, so the table is not cleared: only
+        // the first row starts at -inf.
         scratch.resize(len * n + row, f32::NEG_INFINITY);
         let (score, best) = scratch.split_at_mut(len * n);
+        score[..n].fill(f32::NEG_INFINITY);
         for y in (0..n).filter(|&y| can_start(y)) {
             score[y] = self.start[y] + em[y];
         }
@@ -382,16 +384,16 @@ impl Marginals {
         assert!(wanted.end <= len, "wanted positions within the sentence");
         let k = pot.inverse_temperature;
         let Marginals { e, alpha, beta, sums, next } = self;
-        for buffer in [&mut *e, &mut *alpha, &mut *beta] {
-            buffer.clear();
-            buffer.resize(len * n, 0.0);
-        }
-        // The forward pass reads the exponentials up to `wanted.end`, the backward pass those after
-        // `wanted.start`.
-        for (t, (row, scores)) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)).enumerate() {
-            if t >= wanted.end && t <= wanted.start {
-                continue;
-            }
+        // The exponentials and the forward pass are not cleared: every exponential is computed
+        // below, and the forward pass writes each row it reads whole. The backward pass adds to
+        // the tags inside an entity, from zero.
+        e.resize(len * n, 0.0);
+        alpha.resize(len * n, 0.0);
+        beta.clear();
+        beta.resize(len * n, 0.0);
+        // The forward pass reads the exponentials before `wanted.end`, the backward pass those
+        // after `wanted.start`: every row, since `wanted` is not empty.
+        for (row, scores) in e.chunks_exact_mut(n).zip(em.chunks_exact(n)) {
             let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| if s > m { s } else { m });
             for (x, &s) in row.iter_mut().zip(scores) {
                 *x = exp_nonpositive((s - max) * k);
