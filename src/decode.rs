@@ -305,16 +305,24 @@ impl Potentials {
 fn exp_nonpositive(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
+    // Adding and taking away 1.5 · 2^23 rounds a float below 2^22 in magnitude to the nearest
+    // integer; adding 2^23 to an integer below 2^23 puts it in the low bits of the float.
+    const ROUND: f32 = 12_582_912.0;
+    const TO_BITS: f32 = 8_388_608.0;
     let clamped = if x > -87.0 { x } else { -87.0 };
-    // The nearest integer to x·log2(e) <= 0 (truncation of a negative number rounds up).
-    let n = (clamped * std::f32::consts::LOG2_E - 0.5) as i32;
-    let nf = n as f32;
+    // The nearest integer to x·log2(e) <= 0: `t` truncated toward zero, which for `t <= -0.5`
+    // is its ceiling, the nearest integer raised by one where that lies below `t`. The same
+    // value as `t as i32`, in float operations that vectorise where that cast does not.
+    let t = clamped * std::f32::consts::LOG2_E - 0.5;
+    let nearest = (t + ROUND) - ROUND;
+    let nf = if nearest < t { nearest + 1.0 } else { nearest };
     let r = (clamped - nf * LN2_HI) - nf * LN2_LO;
     let mut p = 1.0 / 5040.0;
     for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
         p = p * r + c;
     }
-    let scale = f32::from_bits(((n + 127) as u32) << 23);
+    // 2^nf, from the biased exponent nf + 127 (an integer from 1 to 127).
+    let scale = f32::from_bits(((nf + 127.0 + TO_BITS).to_bits() - TO_BITS.to_bits()) << 23);
     if x > -87.0 { p * scale } else { 0.0 }
 }
 
@@ -664,6 +672,33 @@ mod tests {
         assert_eq!(exp_nonpositive(0.0), 1.0);
         assert_eq!(exp_nonpositive(-100.0), 0.0);
         assert_eq!(exp_nonpositive(f32::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn exp_rounds_as_the_integer_cast_did() {
+        // The range reduction with `as i32` (which does not vectorise), bit for bit: scores
+        // and the calibrated temperature of a retrained model must not move.
+        let with_cast = |x: f32| -> f32 {
+            let clamped = if x > -87.0 { x } else { -87.0 };
+            let n = (clamped * std::f32::consts::LOG2_E - 0.5) as i32;
+            let nf = n as f32;
+            let r = (clamped - nf * 0.693_145_75) - nf * 1.428_606_8e-6;
+            let mut p = 1.0 / 5040.0;
+            for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+                p = p * r + c;
+            }
+            let scale = f32::from_bits(((n + 127) as u32) << 23);
+            if x > -87.0 { p * scale } else { 0.0 }
+        };
+        // Every float from -90 to 0 at a step of 2^-12, the points where x·log2(e) - 0.5 is an
+        // integer or half of one (the rounding's edges), and the specials.
+        let edges = (0..=260).map(|k| (-(k as f32) / 2.0 + 0.5) / std::f32::consts::LOG2_E);
+        let steps = (0..=90 * 4096).map(|i| -(i as f32) / 4096.0);
+        let specials = [0.0, -0.0, -87.0, -87.000_01, -86.999_99, f32::MIN, f32::NEG_INFINITY];
+        for x in steps.chain(edges.flat_map(|e| [e, e.next_down(), e.next_up()])).chain(specials) {
+            let x = x.min(0.0);
+            assert_eq!(exp_nonpositive(x).to_bits(), with_cast(x).to_bits(), "exp({x})");
+        }
     }
 
     #[test]
