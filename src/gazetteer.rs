@@ -257,7 +257,7 @@ impl Gazetteer {
 
     /// The entry of the one-token sequence `token`, whose match form hashes to `word` (as
     /// [`crate::hash::hash_str`] of [`push_match_form`]): the category bits of the phrase that
-    /// the token is alone, plus [`CONTINUES`] if longer phrases start with it; 0 for most
+    /// the token is alone, plus a flag (the top bit) if longer phrases start with it; 0 for most
     /// words. It depends on the word alone, so serving keeps it in its word cache, and
     /// [`Gazetteer::annotate_from`] walks on only from the few tokens where it is not 0.
     pub fn first_step(&self, token: &str, word: u64) -> u8 {
