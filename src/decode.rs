@@ -115,7 +115,7 @@ const fn lanes(width: usize) -> usize {
 
 /// The tag counts of the shipped model's four types: 17 tags, 9 of which open an entity (and 9
 /// close one). Decoding compiles a copy of its loops for these sizes, unrolled.
-const SHIPPED_SIZES: (usize, usize) = (17, 9);
+pub(crate) const SHIPPED_SIZES: (usize, usize) = (17, 9);
 
 /// A Viterbi decoder for one set of transitions, its weights laid out for the legal moves
 /// alone: about 100 additions a token instead of 289 for 17 tags. Build it once per model.

@@ -195,7 +195,7 @@ pub fn mark_name_lists(text: &str, tokens: &[Token], gazetteer: &Gazetteer, firs
     // A token's lower-cased hash is the hash of its match form: the gazetteer's key.
     let words: Vec<u64> = infos.iter().map(|t| t.lower).collect();
     let mut matches = Vec::new();
-    gazetteer.annotate_from(text, tokens, &words, firsts, &mut matches);
+    gazetteer.annotate(text, tokens, &words, firsts, &mut matches);
     for (info, m) in infos.iter_mut().zip(matches) {
         info.gazetteer = m;
     }

@@ -259,29 +259,16 @@ impl Gazetteer {
     /// [`crate::hash::hash_str`] of [`push_match_form`]): the category bits of the phrase that
     /// the token is alone, plus a flag (the top bit) if longer phrases start with it; 0 for most
     /// words. It depends on the word alone, so serving keeps it in its word cache, and
-    /// [`Gazetteer::annotate_from`] walks on only from the few tokens where it is not 0.
+    /// [`Gazetteer::annotate`] walks on only from the few tokens where it is not 0.
     pub fn first_step(&self, token: &str, word: u64) -> u8 {
         self.compiled(token_bucket(token)).get(extend(PHRASE_SEED, word)) as u8
     }
 
     /// The match position of every token of `text` in each category (longest match first),
     /// written to `out` (cleared first, one entry per token), given the hash of each token's
-    /// match form (`words`, as [`crate::hash::hash_str`] of [`push_match_form`]). Matches never
-    /// cross a line break.
-    pub fn annotate(&self, text: &str, tokens: &[Token], words: &[u64], out: &mut Vec<TokenMatches>) {
-        let firsts: Vec<u8> = tokens.iter().zip(words).map(|(t, &word)| self.first_step(t.text(text), word)).collect();
-        self.annotate_from(text, tokens, words, &firsts, out);
-    }
-
-    /// [`Gazetteer::annotate`] given also each token's [`Gazetteer::first_step`] (`firsts`).
-    pub fn annotate_from(
-        &self,
-        text: &str,
-        tokens: &[Token],
-        words: &[u64],
-        firsts: &[u8],
-        out: &mut Vec<TokenMatches>,
-    ) {
+    /// match form (`words`, as [`crate::hash::hash_str`] of [`push_match_form`]) and its
+    /// [`Gazetteer::first_step`] (`firsts`). Matches never cross a line break.
+    pub fn annotate(&self, text: &str, tokens: &[Token], words: &[u64], firsts: &[u8], out: &mut Vec<TokenMatches>) {
         debug_assert_eq!(tokens.len(), words.len());
         debug_assert_eq!(tokens.len(), firsts.len());
         out.clear();
@@ -341,8 +328,9 @@ mod tests {
     fn annotate(g: &Gazetteer, text: &str) -> Vec<TokenMatches> {
         let tokens = tokenize(text);
         let words: Vec<u64> = tokens.iter().map(|t| hash_str(&match_form(t.text(text)))).collect();
+        let firsts: Vec<u8> = tokens.iter().zip(&words).map(|(t, &w)| g.first_step(t.text(text), w)).collect();
         let mut out = Vec::new();
-        g.annotate(text, &tokens, &words, &mut out);
+        g.annotate(text, &tokens, &words, &firsts, &mut out);
         out
     }
 

@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use crate::context_cache::ContextCache;
+use crate::decode::SHIPPED_SIZES;
 use crate::features::{
     DocumentContext, ListContext, PAIR_FEATURES_PER_TOKEN, Role, ShapeContext, TokenInfo, context_features,
     document_contexts, mark_name_lists,
@@ -22,7 +23,7 @@ use crate::model::Model;
 use crate::tags::Tag;
 use crate::tokenize::Token;
 use crate::weights::Lookup;
-use crate::word_cache::{WordCache, boundary_sums};
+use crate::word_cache::{WordCache, WordScores, boundary_sums};
 
 /// What an extractor keeps for scoring: the boundaries' sums, and a pool of caches that live
 /// across calls, one set per thread extracting at the same time.
@@ -121,23 +122,18 @@ impl<'s> Scoring<'s> {
         for range in sentences {
             debug_assert!(infos.len() <= range.start, "sentences in order, not overlapping");
             for t in &tokens[infos.len()..range.start] {
-                let word = words.get(t.text(text), model);
-                infos.push(*word.info);
-                firsts.push(word.first_step);
+                push_described(words.get(t.text(text), model), &mut infos, &mut firsts);
             }
             let block = &mut sums[range.start * row..range.end * row];
             for (at, token) in tokens[range.clone()].iter().enumerate() {
                 let word = words.get(token.text(text), model);
-                infos.push(*word.info);
-                firsts.push(word.first_step);
+                push_described(word, &mut infos, &mut firsts);
                 add_word_sums(word.sums, at, range.len(), n_tags, block);
             }
             add_boundary_sums(&scorer.boundary, range.len(), n_tags, block);
         }
         for t in &tokens[infos.len()..] {
-            let word = words.get(t.text(text), model);
-            infos.push(*word.info);
-            firsts.push(word.first_step);
+            push_described(words.get(t.text(text), model), &mut infos, &mut firsts);
         }
         mark_name_lists(text, tokens, model.gazetteer(), &firsts, &mut infos);
         Scoring {
@@ -217,6 +213,12 @@ impl Drop for Scoring<'_> {
     }
 }
 
+/// Appends a token's description and first name-list step, from its word's cache entry.
+fn push_described(word: WordScores<'_>, infos: &mut Vec<TokenInfo>, firsts: &mut Vec<u8>) {
+    infos.push(*word.info);
+    firsts.push(word.first_step);
+}
+
 /// Adds `row` (per stage, `n_tags` each) to token `token` of a sentence of `len` tokens.
 fn add_row(row: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
     for (stage, row) in row.chunks_exact(n_tags).enumerate() {
@@ -238,8 +240,8 @@ fn add_to(sums: &mut [i32], row: &[i32]) {
 }
 
 /// The tag count of the shipped model (four types in BILOU): [`add_to`] has a copy of its loop
-/// for rows of this length.
-const SHIPPED_TAGS: usize = 17;
+/// for rows of this length, as decoding has of its loops.
+const SHIPPED_TAGS: usize = SHIPPED_SIZES.0;
 
 /// Adds a word's cached sums (per stage, role and tag) to the tokens of a sentence of `len`
 /// tokens that it feeds from position `at`. `sums` holds a `len × n_tags` block per stage.

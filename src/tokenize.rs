@@ -90,7 +90,8 @@ fn is_separator(c: char) -> bool {
 /// zero-width joiners, emoji skin-tone modifiers and tag characters.
 fn is_joining_mark(c: char) -> bool {
     // The first test settles the common case, ASCII and Latin text, in one comparison.
-    c >= '\u{0300}' && matches!(c,
+    c >= '\u{0300}'
+        && matches!(c,
         '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}'
         | '\u{093A}'..='\u{094F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
@@ -105,7 +106,8 @@ fn is_word_char(c: char) -> bool {
 
 /// Ideographic scripts written without spaces: one character, one token.
 fn is_cjk(c: char) -> bool {
-    c >= '\u{3040}' && matches!(c,
+    c >= '\u{3040}'
+        && matches!(c,
         '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
         | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
