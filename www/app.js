@@ -91,13 +91,13 @@ const client = createClient({
   worker: params.get('engine') === 'main' ? false : env.worker,
   wasm: env.wasm,
 });
+warmFonts();
 client.ready.then(
   ({ version, engine }) => {
     state.version = version;
     versionEl.textContent = `nerlight ${version}`;
     document.documentElement.dataset.engine = engine;
     runBtn.disabled = false;
-    warmFonts();
     if (!currentRun) {
       setStatus('ready', 'Ready.');
       if (input.value.trim()) highlight(); // text restored by the browser, for instance
@@ -107,20 +107,31 @@ client.ready.then(
 );
 
 /**
- * Loads the fallback fonts for emoji and CJK text now, while the page is idle: the first time a
- * browser draws such characters it loads a large font file, a main-thread pause that would
- * otherwise fall in the middle of showing a long result.
+ * Loads the fonts that drawing a result needs now, while the worker loads the model: the first
+ * time the browser draws text in a font at a size (the output's text, the marks' bold chips) or
+ * needs a fallback font (emoji, CJK), it asks the system for it, a main-thread pause of 30-100 ms
+ * on a slow machine that would otherwise fall in the middle of showing a long result. So a sample
+ * is drawn off screen with the output's own classes: text, then a mark of each type.
  */
 function warmFonts() {
-  const idle = globalThis.requestIdleCallback || ((f) => setTimeout(f, 50));
-  idle(() => {
-    const s = document.createElement('span');
-    s.className = 'font-warm';
+  // After the first frame (the page shows at once), in a task of its own.
+  requestAnimationFrame(() => setTimeout(() => {
+    const s = document.createElement('div');
+    s.className = 'output font-warm';
     s.setAttribute('aria-hidden', 'true');
-    s.textContent = '😀🇷🇴👨‍👩‍👧 東京 서울 Ελλάδα Москва';
+    // The system is asked once for each character that starts a run of fallback text, so each
+    // emoji here starts a run of its own: one of each common kind (face, flag, family, sign).
+    const sample = 'Aa “É” — 😀 🇷🇴 👨‍👩‍👧 👍 ❤️ ✅ 東京 서울 Ελλάδα Москва';
+    for (const { id } of TYPES) {
+      const m = document.createElement('mark');
+      m.className = `ent ${id}`;
+      m.dataset.label = id;
+      m.textContent = sample;
+      s.append(sample, m);
+    }
     document.body.append(s);
     requestAnimationFrame(() => requestAnimationFrame(() => s.remove()));
-  });
+  }, 0));
 }
 
 // --- running -------------------------------------------------------------------------------
