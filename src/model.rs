@@ -5,7 +5,7 @@
 //! validating every field first, so a wrong, truncated or corrupted file is a [`ModelError`],
 //! never a panic.
 //!
-//! Format version 1, all integers little-endian:
+//! Format version 2, all integers little-endian:
 //!
 //! | field | type |
 //! | --- | --- |
@@ -19,11 +19,11 @@
 //! | weight scale | f32 |
 //! | stages `s` (1 or 2) | u8 |
 //! | per stage: transitions, start, end (tags = 1 + 4 × types) | i16 × (tags² + 2 × tags) |
-//! | per stage: feature count `n` | u32 |
-//! | per stage: feature keys, strictly increasing, as LEB128 gaps from the previous key | varint × n |
-//! | per stage: weights per feature | u8 × n |
-//! | per stage: tag of each weight | u8 × total |
-//! | per stage: each weight | i16 × total |
+//! | feature count `n`: the features with a weight in any stage | u32 |
+//! | feature keys, strictly increasing, as LEB128 gaps from the previous key | varint × n |
+//! | per stage: its weights per feature (0: none in this stage) | u8 × n |
+//! | per stage: tag of each of its weights | u8 × total |
+//! | per stage: each of its weights | i16 × total |
 //! | word clusters `c` | u32 |
 //! | each cluster pair's packed [`Classes`] and word count, strictly increasing | (u32, u32) × c |
 //! | cluster words: lower-cased, `\n`-separated, grouped by cluster pair | u32 byte length + UTF-8 |
@@ -36,8 +36,11 @@
 //! [`crate::features::document_features`]).
 //!
 //! Columns rather than records: keys, counts, tags and weights each compress better among
-//! their own kind (keys are hashes, so only their gaps compress), which is what the gzip-served `.wasm` pays for. Weights are quantised to
-//! i16 with one scale; the loss is far below what changes a decision.
+//! their own kind (keys are hashes, so only their gaps compress), which is what the
+//! gzip-served `.wasm` pays for. One key list serves every stage: most features have weights in
+//! both, so their keys, the part that compresses least, are stored once (version 1 stored a
+//! list per stage), and the loader has no lists to merge. Weights are quantised to i16 with one
+//! scale; the loss is far below what changes a decision.
 
 use crate::decode::Transitions;
 use crate::error::ModelError;
@@ -51,7 +54,7 @@ use crate::weights::{FeatureWeights, StageColumns};
 /// The first bytes of every nerlight model file.
 pub const MAGIC: &[u8; 8] = b"NERLIGHT";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// A trained model in its portable form: what training writes and a file holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -141,14 +144,17 @@ impl Model {
         if !(1..=2).contains(&n_stages) {
             return Err(ModelError::Invalid(format!("{n_stages} stages")));
         }
-        let (transitions, columns): (Vec<Transitions>, Vec<StageColumns>) = (0..n_stages)
-            .map(|_| read_stage(&mut r, n_tags, scale))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .unzip();
-        let weights = FeatureWeights::new(&columns, n_tags);
+        let transitions =
+            (0..n_stages).map(|_| read_transitions(&mut r, n_tags, scale)).collect::<Result<Vec<_>, _>>()?;
+        let n_features = r.u32("feature table")? as usize;
+        let keys = read_keys(&mut r, n_features)?;
+        let columns = (0..n_stages).map(|_| read_stage(&mut r, &keys, n_tags)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(key) = unweighted_key(&keys, &columns) {
+            return Err(ModelError::Invalid(format!("feature {key:#010x} has no weights")));
+        }
+        let weights = FeatureWeights::new(&keys, &columns, n_tags);
         // The columns' memory serves the tables next: untouched memory costs a page fault a page.
-        drop(columns);
+        drop((keys, columns));
         let lexicon = read_lexicon(&mut r)?;
         let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
@@ -240,8 +246,9 @@ impl ModelData {
         out.extend_from_slice(&scale.to_le_bytes());
         out.push(u8::try_from(self.stages.len()).expect("at most 255 stages"));
         for stage in &self.stages {
-            stage.write(&mut out, scale);
+            stage.write_transitions(&mut out, scale);
         }
+        write_features(&self.stages, &mut out, scale);
         self.write_lexicon(&mut out);
         self.write_gazetteer(&mut out);
         let total = u32::try_from(out.len() + 4).expect("model under 4 GiB");
@@ -269,48 +276,64 @@ impl StageData {
             .chain(self.features.iter().flat_map(|(_, row)| row.iter().map(|&(_, w)| w)))
     }
 
-    fn write(&self, out: &mut Vec<u8>, scale: f32) {
+    fn write_transitions(&self, out: &mut Vec<u8>, scale: f32) {
         let tr = &self.transitions;
         for &w in tr.pair.iter().chain(&tr.start).chain(&tr.end) {
             out.extend_from_slice(&quantise(w, scale));
         }
-        let features: Vec<(u32, Vec<(u8, f32)>)> = self
-            .features
+    }
+
+    /// Each feature's `(tag, quantised weight)` entries, those that quantise to 0 left out, and
+    /// features left without entries left out.
+    fn quantised_rows(&self, scale: f32) -> Vec<(u32, Vec<(u8, [u8; 2])>)> {
+        self.features
             .iter()
-            .map(|(k, row)| {
-                (*k, row.iter().copied().filter(|&(_, w)| quantise(w, scale) != [0, 0]).collect::<Vec<_>>())
-            })
-            .filter(|(_, row)| !row.is_empty())
-            .collect();
-        out.extend_from_slice(&u32::try_from(features.len()).expect("fewer than 2^32 features").to_le_bytes());
-        let mut prev = 0u32;
-        for (k, _) in &features {
-            write_varint(out, k - prev);
-            prev = *k;
-        }
-        out.extend(features.iter().map(|(_, row)| row.len() as u8));
-        out.extend(features.iter().flat_map(|(_, row)| row.iter().map(|&(t, _)| t)));
-        for (_, row) in &features {
-            for &(_, w) in row {
-                out.extend_from_slice(&quantise(w, scale));
-            }
-        }
+            .map(|(k, row)| (*k, row.iter().map(|&(t, w)| (t, quantise(w, scale))).filter(|e| e.1 != [0, 0]).collect()))
+            .filter(|(_, row): &(u32, Vec<_>)| !row.is_empty())
+            .collect()
     }
 }
 
-/// Reads one stage's transitions and feature-weight columns, validated.
-fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<(Transitions, StageColumns), ModelError> {
-    let mut weights = |count: usize, what: &'static str| -> Result<Vec<f32>, ModelError> {
-        let raw = r.take(count * 2, what)?;
+/// Writes the feature table: the keys with a weight in any stage, then each stage's columns
+/// for them.
+fn write_features(stages: &[StageData], out: &mut Vec<u8>, scale: f32) {
+    let rows: Vec<Vec<(u32, Vec<(u8, [u8; 2])>)>> = stages.iter().map(|st| st.quantised_rows(scale)).collect();
+    let mut keys: Vec<u32> = rows.iter().flatten().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    out.extend_from_slice(&u32::try_from(keys.len()).expect("fewer than 2^32 features").to_le_bytes());
+    let mut prev = 0u32;
+    for &k in &keys {
+        write_varint(out, k - prev);
+        prev = k;
+    }
+    for stage in &rows {
+        // Each key's entries in this stage, none where it has none.
+        let by_key: Vec<&[(u8, [u8; 2])]> = keys
+            .iter()
+            .map(|k| stage.binary_search_by_key(k, |(key, _)| *key).map_or(&[][..], |i| stage[i].1.as_slice()))
+            .collect();
+        out.extend(by_key.iter().map(|row| row.len() as u8));
+        out.extend(by_key.iter().flat_map(|row| row.iter().map(|&(t, _)| t)));
+        out.extend(by_key.iter().flat_map(|row| row.iter().flat_map(|&(_, w)| w)));
+    }
+}
+
+/// Reads one stage's transitions.
+fn read_transitions(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<Transitions, ModelError> {
+    let mut weights = |count: usize| -> Result<Vec<f32>, ModelError> {
+        let raw = r.take(count * 2, "transitions")?;
         Ok(raw.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale).collect())
     };
-    let pair = weights(n_tags * n_tags, "transitions")?;
-    let start = weights(n_tags, "transitions")?;
-    let end = weights(n_tags, "transitions")?;
-    let transitions = Transitions::new(n_tags, pair, start, end);
-    let n_features = r.u32("feature table")? as usize;
-    let keys = read_keys(r, n_features)?;
-    let lens = r.take(n_features, "feature weight counts")?.to_vec();
+    let pair = weights(n_tags * n_tags)?;
+    let start = weights(n_tags)?;
+    let end = weights(n_tags)?;
+    Ok(Transitions::new(n_tags, pair, start, end))
+}
+
+/// Reads one stage's feature-weight columns for `keys`, validated.
+fn read_stage(r: &mut Reader<'_>, keys: &[u32], n_tags: usize) -> Result<StageColumns, ModelError> {
+    let lens = r.take(keys.len(), "feature weight counts")?.to_vec();
     let mut total_entries = 0;
     in_pieces(lens.chunks(PIECE), &mut |piece| total_entries += piece.iter().map(|&l| usize::from(l)).sum::<usize>());
     let tags = r.take(total_entries, "weight tags")?.to_vec();
@@ -321,8 +344,21 @@ fn read_stage(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<(Transiti
             *w = i16::from_le_bytes([c[0], c[1]]);
         }
     });
-    check_rows(&keys, &lens, &tags, n_tags)?;
-    Ok((transitions, StageColumns { keys, lens, tags, weights }))
+    check_rows(keys, &lens, &tags, n_tags)?;
+    Ok(StageColumns { lens, tags, weights })
+}
+
+/// The first of `keys` with no weight in any stage, if any: a model file lists only features
+/// that have one.
+fn unweighted_key(keys: &[u32], stages: &[StageColumns]) -> Option<u32> {
+    let mut any = false;
+    in_pieces(piece_ranges(keys.len()), &mut |range| {
+        any |= range.into_iter().any(|i| stages.iter().all(|s| s.lens[i] == 0));
+    });
+    if !any {
+        return None;
+    }
+    (0..keys.len()).find(|&i| stages.iter().all(|s| s.lens[i] == 0)).map(|i| keys[i])
 }
 
 /// Reads `n` feature keys, stored as gaps: strictly increasing, within 32 bits.
@@ -348,7 +384,7 @@ fn read_keys(r: &mut Reader<'_>, n: usize) -> Result<Vec<u32>, ModelError> {
     Ok(keys)
 }
 
-/// Checks each feature's run of weight tags: not empty, strictly increasing, each a tag.
+/// Checks each feature's run of weight tags in one stage: strictly increasing, each a tag.
 fn check_rows(keys: &[u32], lens: &[u8], tags: &[u8], n_tags: usize) -> Result<(), ModelError> {
     if runs_valid(lens, tags, n_tags) {
         return Ok(());
@@ -357,7 +393,7 @@ fn check_rows(keys: &[u32], lens: &[u8], tags: &[u8], n_tags: usize) -> Result<(
     let mut start = 0usize;
     for (&key, &len) in keys.iter().zip(lens) {
         let row_tags = &tags[start..start + usize::from(len)];
-        if len == 0 || row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
+        if row_tags.windows(2).any(|w| w[0] >= w[1]) || row_tags.iter().any(|&t| t as usize >= n_tags) {
             return Err(ModelError::Invalid(format!("weights of feature {key:#010x}")));
         }
         start += usize::from(len);
@@ -366,8 +402,8 @@ fn check_rows(keys: &[u32], lens: &[u8], tags: &[u8], n_tags: usize) -> Result<(
 }
 
 /// Whether every run of `lens` tags is valid, checked column by column rather than run by run
-/// (short runs of varying length cost a mispredicted branch each): no run is empty, every tag is
-/// below `n_tags`, and every tag not above the one before it starts a run.
+/// (short runs of varying length cost a mispredicted branch each): every tag is below `n_tags`,
+/// and every tag not above the one before it starts a run (empty runs start none).
 fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
     let (mut highest, mut descents) = (0, 0);
     in_pieces(piece_ranges(tags.len()), &mut |range| {
@@ -376,15 +412,14 @@ fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
         highest = piece.iter().fold(highest, |h, &t| h.max(t));
         descents += piece.windows(2).filter(|w| w[1] <= w[0]).count();
     });
-    let (mut empty, mut at_starts, mut start) = (false, 0usize, 0usize);
+    let (mut at_starts, mut start) = (0usize, 0usize);
     in_pieces(lens.chunks(PIECE), &mut |piece| {
         for &len in piece {
-            empty |= len == 0;
-            at_starts += usize::from(start > 0 && tags.get(start).is_some_and(|&t| t <= tags[start - 1]));
+            at_starts += usize::from(len > 0 && start > 0 && tags.get(start).is_some_and(|&t| t <= tags[start - 1]));
             start += usize::from(len);
         }
     });
-    usize::from(highest) < n_tags && !empty && descents == at_starts
+    usize::from(highest) < n_tags && descents == at_starts
 }
 
 impl ModelData {
@@ -714,7 +749,8 @@ mod tests {
         assert!(runs_valid(&[2, 1, 3], &[0, 3, 1, 0, 2, 4], 5));
         assert!(!runs_valid(&[2, 1], &[3, 0, 1], 5), "a tag below the one before it in its run");
         assert!(!runs_valid(&[2, 1], &[1, 1, 2], 5), "a tag repeated in its run");
-        assert!(!runs_valid(&[1, 0, 1], &[0, 1], 5), "an empty run");
+        assert!(runs_valid(&[1, 0, 1], &[1, 0], 5), "an empty run: no weight in this stage");
+        assert!(!runs_valid(&[2, 0, 1], &[1, 1, 0], 5), "a tag repeated in its run, beside an empty run");
         assert!(!runs_valid(&[1, 1], &[0, 5], 5), "a tag that is not one");
         let flipped = [2u8, 1];
         assert_eq!(

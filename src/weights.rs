@@ -4,8 +4,8 @@
 //! Scoring is memory-bound: a token has about fifty feature keys, and each is a random access
 //! into megabytes of weights. So the index is built for few cache misses, and for a fast load:
 //! - one probe serves both stages (stage 2 re-reads the sentence features stage 1 read);
-//! - keys are hashes, so uniformly spread: the index is the merged, sorted key list with a
-//!   directory of where each run of keys sharing their top bits starts (about two keys per
+//! - keys are hashes, so uniformly spread: the index is the sorted key list (the model file
+//!   stores one for all stages) with a directory of where each run of keys sharing their top bits starts (about two keys per
 //!   run). Both are built in one sequential pass at load, and the directory is small enough to
 //!   stay in cache, so a probe costs one read of the key list;
 //! - an entry is one `u64` (key and row index), and a row keeps its per-stage headers and
@@ -18,15 +18,14 @@
 //!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
 
-use crate::model::{PIECE, in_pieces};
+use crate::model::{PIECE, in_pieces, piece_ranges};
 
-/// One stage's weights as the model file stores them: keys strictly increasing, and for each
-/// key a run of `(tag, weight)` entries with tags strictly increasing.
+/// One stage's weights as the model file stores them, for the feature keys that all stages
+/// share: for each key a run of `(tag, weight)` entries, tags strictly increasing, empty where
+/// the feature has no weight in this stage.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageColumns {
-    /// Feature keys, strictly increasing.
-    pub keys: Vec<u32>,
-    /// Number of entries of each key.
+    /// Number of entries of each key (0: none in this stage).
     pub lens: Vec<u8>,
     /// Tag of each entry.
     pub tags: Vec<u8>,
@@ -71,46 +70,52 @@ struct Probe {
 }
 
 impl FeatureWeights {
-    /// Builds the table from each stage's columns (already validated: keys strictly increasing,
-    /// lengths and entries consistent, tags below `n_tags`).
-    pub fn new(stages: &[StageColumns], n_tags: usize) -> FeatureWeights {
+    /// Builds the table from the feature `keys` and each stage's columns for them (already
+    /// validated: keys strictly increasing, lengths and entries consistent, tags below `n_tags`).
+    pub fn new(keys: &[u32], stages: &[StageColumns], n_tags: usize) -> FeatureWeights {
         let total_entries: usize = stages.iter().map(|s| s.weights.len()).sum();
-        let total_keys: usize = stages.iter().map(|s| s.keys.len()).sum();
         let mut table = FeatureWeights {
             n_stages: stages.len(),
-            entries: Vec::with_capacity(total_keys),
+            entries: Vec::with_capacity(keys.len()),
             directory: Vec::new(),
             shift: 0,
             // Room for every row: a header per stage, and at most two numbers per entry (dense
             // parts only where `n_tags <= 2 × entries`). Zeros: empty parts, absent tags.
-            rows: vec![0; stages.len() * total_keys + 2 * total_entries],
+            rows: vec![0; stages.len() * keys.len() + 2 * total_entries],
             n_tags,
         };
-        // Merge the stages' sorted key lists, remembering where each stage's entries start:
-        // (key index, entry index) per stage. Fewer keys than `total_keys` come out.
-        let mut cursors: Vec<(usize, usize)> = vec![(0, 0); stages.len()];
+        // Where each stage's entries of the next key start.
+        let mut starts = vec![0; stages.len()];
         let mut end = 0;
-        in_pieces((0..total_keys).step_by(PIECE), &mut |_| end = table.merge(stages, &mut cursors, end, PIECE));
+        in_pieces(piece_ranges(keys.len()), &mut |range| {
+            end = table.write_rows(&keys[range.clone()], range.start, stages, &mut starts, end);
+        });
         table.rows.truncate(end);
         table.index();
         table
     }
 
-    /// Writes the rows of up to `n` more keys, the smallest of `stages` from their `cursors` on,
-    /// from `rows[end]` on; returns the new end.
-    fn merge(&mut self, stages: &[StageColumns], cursors: &mut [(usize, usize)], mut end: usize, n: usize) -> usize {
+    /// Writes the rows of `keys`, the keys from number `first` on, from `rows[end]` on, each
+    /// stage's entries from its `starts` on; returns the new end.
+    fn write_rows(
+        &mut self,
+        keys: &[u32],
+        first: usize,
+        stages: &[StageColumns],
+        starts: &mut [usize],
+        mut end: usize,
+    ) -> usize {
         let n_tags = self.n_tags;
-        for _ in 0..n {
-            let next = stages.iter().zip(cursors.iter()).filter_map(|(s, &(k, _))| s.keys.get(k)).min().copied();
-            let Some(key) = next else { break };
+        for (i, &key) in keys.iter().enumerate() {
             let row = end;
             end += stages.len();
-            for (s, (stage, cursor)) in stages.iter().zip(cursors.iter_mut()).enumerate() {
-                if stage.keys.get(cursor.0) != Some(&key) {
+            for (s, (stage, start)) in stages.iter().zip(starts.iter_mut()).enumerate() {
+                let len = usize::from(stage.lens[first + i]);
+                // No entries: the header stays 0, an empty sparse part.
+                if len == 0 {
                     continue;
                 }
-                let len = usize::from(stage.lens[cursor.0]);
-                let span = cursor.1..cursor.1 + len;
+                let span = *start..*start + len;
                 let (tags, weights) = (&stage.tags[span.clone()], &stage.weights[span]);
                 if 2 * len >= n_tags {
                     self.rows[row + s] = DENSE;
@@ -127,7 +132,7 @@ impl FeatureWeights {
                     }
                     end += 2 * len;
                 }
-                *cursor = (cursor.0 + 1, cursor.1 + len);
+                *start += len;
             }
             self.entries.push(u64::from(key) << 32 | row as u64);
         }
@@ -260,20 +265,21 @@ pub(crate) fn prefetch<T>(_items: &[T], _at: usize) {}
 mod tests {
     use super::*;
 
-    fn stage(rows: &[(u32, &[(u8, i16)])]) -> StageColumns {
+    /// A stage's columns from each key's run of `(tag, weight)` entries.
+    fn stage(rows: &[&[(u8, i16)]]) -> StageColumns {
         StageColumns {
-            keys: rows.iter().map(|r| r.0).collect(),
-            lens: rows.iter().map(|r| r.1.len() as u8).collect(),
-            tags: rows.iter().flat_map(|r| r.1.iter().map(|e| e.0)).collect(),
-            weights: rows.iter().flat_map(|r| r.1.iter().map(|e| e.1)).collect(),
+            lens: rows.iter().map(|r| r.len() as u8).collect(),
+            tags: rows.iter().flat_map(|r| r.iter().map(|e| e.0)).collect(),
+            weights: rows.iter().flat_map(|r| r.iter().map(|e| e.1)).collect(),
         }
     }
 
     #[test]
     fn one_probe_fills_every_stage() {
-        let one = stage(&[(7, &[(0, 5), (2, -3)]), (9, &[(1, 4)])]);
-        let two = stage(&[(3, &[(1, 100)]), (7, &[(2, 11)])]);
-        let w = FeatureWeights::new(&[one, two], 3);
+        // Keys 3, 7, 9: key 3 in the second stage only, key 9 in the first only.
+        let one = stage(&[&[], &[(0, 5), (2, -3)], &[(1, 4)]]);
+        let two = stage(&[&[(1, 100)], &[(2, 11)], &[]]);
+        let w = FeatureWeights::new(&[3, 7, 9], &[one, two], 3);
         assert_eq!(w.n_keys(), 3);
         // Two tokens: keys [7, 3] and [9, 42].
         let mut sums = vec![0; 2 * 2 * 3];
@@ -290,9 +296,9 @@ mod tests {
         let mut keys: Vec<u32> = (0..197u32).map(|k| k.wrapping_mul(0x9e37_79b9) | 0xf000_0000).collect();
         keys.extend([0, 1, 2, u32::MAX]);
         keys.sort_unstable();
-        let rows: Vec<(u32, Vec<(u8, i16)>)> = keys.iter().zip(1..).map(|(&k, w)| (k, vec![(0, w)])).collect();
-        let refs: Vec<(u32, &[(u8, i16)])> = rows.iter().map(|(k, r)| (*k, r.as_slice())).collect();
-        let w = FeatureWeights::new(&[stage(&refs)], 1);
+        let rows: Vec<Vec<(u8, i16)>> = (1..=keys.len() as i16).map(|w| vec![(0, w)]).collect();
+        let refs: Vec<&[(u8, i16)]> = rows.iter().map(Vec::as_slice).collect();
+        let w = FeatureWeights::new(&keys, &[stage(&refs)], 1);
         let keys: Vec<u32> = keys.into_iter().chain([3, 0xefff_ffff, u32::MAX - 1]).collect();
         let mut sums = vec![0; keys.len()];
         w.add(&keys, 1, 0, &mut sums, &mut Lookup::default());

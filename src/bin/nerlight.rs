@@ -300,12 +300,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             });
             let bytes = data.to_bytes();
+            // Read back as a check, and for the number of features the file keeps (those with a
+            // weight in any stage once quantised).
+            let written = nerlight::model::Model::from_bytes(&bytes).map_err(|e| format!("the model written: {e}"))?;
             std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!(
                 "wrote {} ({} bytes, {} features, {} cluster words, {} gazetteer entries, temperature {}) in {:.0} s",
                 out.display(),
                 bytes.len(),
-                data.stages.iter().map(|s| s.features.len()).sum::<usize>(),
+                written.weights().n_keys(),
                 data.clusters.len(),
                 data.gazetteer.len(),
                 data.temperature,
