@@ -398,9 +398,11 @@ test('long text: progress in chunks, exact offsets across chunks, and cancel', a
 
 // The longest main-thread task is a timing on a shared machine: besides the page's own work
 // (its chunk handlers take 0-20 ms, drawing is sliced per frame), it catches the browser's
-// pauses (garbage collection, layout), which on this 2-core VM reach 54-149 ms from one run of
-// the same build to the next. Up to two more tries, each from a fresh page: a page that really
-// blocks its main thread fails all three.
+// pauses. The worst was the first layout of the result asking the system for fonts (58-149 ms,
+// found with a Chromium trace); the page now loads them beforehand (warmFonts in app.js), and
+// 6 runs gave 0-64 ms. Garbage collection and layout still vary from run to run on this 2-core
+// VM, so up to two more tries, each from a fresh page: a page that really blocks its main thread
+// fails all three.
 test.describe(() => {
   test.describe.configure({ retries: 2 });
   test('a 1 MB text: worker, chunks, progressive drawing, no main-thread task over 100 ms', async ({ page, baseURL }) => {
