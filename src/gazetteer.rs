@@ -174,10 +174,7 @@ fn push_phrase(words: &mut KeyList, phrase: &[u8], category: usize) {
 /// joining the last run if it can. A sorted list has a run or two a bucket; any list works.
 fn push_runs(runs: &mut Vec<Run>, list: &[u8], offset: usize, category: usize) {
     let mut line = 0;
-    for (i, &b) in list.iter().enumerate().chain([(list.len(), &b'\n')]) {
-        if b != b'\n' {
-            continue;
-        }
+    for i in memchr::memchr_iter(b'\n', list).chain([list.len()]) {
         let (start, end) = ((offset + line) as u32, (offset + i) as u32);
         let bucket = bucket(&list[line..i]) as u16;
         match runs.last_mut() {

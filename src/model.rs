@@ -46,7 +46,7 @@ use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
 use crate::gazetteer::{CATEGORIES, Gazetteer};
-use crate::hash::{KeyList, TextHasher};
+use crate::hash::{KeyList, hash_bytes};
 use crate::lexicon::{Classes, Lexicon};
 use crate::tags::{Label, tag_count};
 use crate::weights::{FeatureWeights, StageColumns};
@@ -523,22 +523,17 @@ fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
 }
 
 /// Writes the hash of each line of `lines` in `hashes` from `at` on (the last slot takes every
-/// line beyond), and returns where the next line's goes. In one pass and without a branch on the
-/// bytes: each byte writes the hash so far in the slot of its line, and a line break moves on to
-/// the next slot (a branch at each break of such short lines is mispredicted once a line).
+/// line beyond), and returns where the next line's goes. The line breaks are found by `memchr`
+/// (16 or 32 bytes a step, SIMD128 in the wasm), so the bytes of a word are only hashed.
 fn hash_lines(lines: &[u8], hashes: &mut [u64], mut at: usize) -> usize {
     let last = hashes.len() - 1;
-    let mut word = TextHasher::default();
-    for &b in lines {
-        hashes[at.min(last)] = word.finish();
-        let mut next = word;
-        next.write(&[b]);
-        let end = b == b'\n';
-        word = if end { TextHasher::default() } else { next };
-        at += usize::from(end);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', lines).chain([lines.len()]) {
+        hashes[at.min(last)] = hash_bytes(&lines[start..end]);
+        at += 1;
+        start = end + 1;
     }
-    hashes[at.min(last)] = word.finish();
-    at + 1
+    at
 }
 
 /// Reads the cluster table: `(path, word count)` per cluster, paths strictly increasing.
