@@ -52,6 +52,11 @@ pub struct FeatureWeights {
 /// The header of a dense part of a row.
 const DENSE: i16 = -1;
 
+/// The entries of a sparse part that [`FeatureWeights::new`] copies at once, whatever its
+/// length: the most a sparse part of the shipped model's 17 tags has (`2 × 8 < 17`). A longer
+/// one, for more tags, is copied entry by entry.
+const WIDE: usize = 8;
+
 /// Reusable buffers for [`FeatureWeights::add`].
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
@@ -80,8 +85,9 @@ impl FeatureWeights {
             directory: Vec::new(),
             shift: 0,
             // Room for every row: a header per stage, and at most two numbers per entry (dense
-            // parts only where `n_tags <= 2 × entries`). Zeros: empty parts, absent tags.
-            rows: vec![0; stages.len() * keys.len() + 2 * total_entries],
+            // parts only where `n_tags <= 2 × entries`); and for the last sparse part written
+            // `WIDE` pairs wide.
+            rows: vec![0; stages.len() * keys.len() + 2 * total_entries + 2 * WIDE],
             n_tags,
         };
         // Where each stage's entries of the next key start.
@@ -97,6 +103,11 @@ impl FeatureWeights {
 
     /// Writes the rows of `keys`, the keys from number `first` on, from `rows[end]` on, each
     /// stage's entries from its `starts` on; returns the new end.
+    ///
+    /// Without a branch on the number of entries where it can (it varies from key to key, so
+    /// a loop over them mispredicts its exit at nearly every key): a sparse part is written
+    /// [`WIDE`] pairs wide, what lies past its entries overwritten by what comes next, and a key
+    /// without entries in a stage takes the same path with a length of 0.
     fn write_rows(
         &mut self,
         keys: &[u32],
@@ -111,28 +122,35 @@ impl FeatureWeights {
             end += stages.len();
             for (s, (stage, start)) in stages.iter().zip(starts.iter_mut()).enumerate() {
                 let len = usize::from(stage.lens[first + i]);
-                // No entries: the header stays 0, an empty sparse part.
-                if len == 0 {
-                    continue;
-                }
-                let span = *start..*start + len;
-                let (tags, weights) = (&stage.tags[span.clone()], &stage.weights[span]);
-                if 2 * len >= n_tags {
+                let from = *start;
+                *start += len;
+                if 2 * len >= n_tags && len > 0 {
                     self.rows[row + s] = DENSE;
-                    for (&t, &w) in tags.iter().zip(weights) {
-                        self.rows[end + usize::from(t)] = w;
+                    let part = &mut self.rows[end..end + n_tags];
+                    part.fill(0);
+                    for (&t, &w) in stage.tags[from..from + len].iter().zip(&stage.weights[from..from + len]) {
+                        part[usize::from(t)] = w;
                     }
                     end += n_tags;
-                } else {
-                    self.rows[row + s] = len as i16;
-                    for (pair, (&t, &w)) in
-                        self.rows[end..end + 2 * len].chunks_exact_mut(2).zip(tags.iter().zip(weights))
-                    {
-                        pair.copy_from_slice(&[i16::from(t), w]);
-                    }
-                    end += 2 * len;
+                    continue;
                 }
-                *start += len;
+                self.rows[row + s] = len as i16;
+                let wide = (stage.tags[from..].first_chunk::<WIDE>(), stage.weights[from..].first_chunk::<WIDE>());
+                match (wide, self.rows[end..].first_chunk_mut::<{ 2 * WIDE }>()) {
+                    ((Some(tags), Some(weights)), Some(out)) if len <= WIDE => {
+                        for k in 0..WIDE {
+                            out[2 * k] = i16::from(tags[k]);
+                            out[2 * k + 1] = weights[k];
+                        }
+                    }
+                    _ => {
+                        let entries = stage.tags[from..from + len].iter().zip(&stage.weights[from..from + len]);
+                        for (pair, (&t, &w)) in self.rows[end..end + 2 * len].chunks_exact_mut(2).zip(entries) {
+                            pair.copy_from_slice(&[i16::from(t), w]);
+                        }
+                    }
+                }
+                end += 2 * len;
             }
             self.entries.push(u64::from(key) << 32 | row as u64);
         }
@@ -288,6 +306,34 @@ mod tests {
         let mut later = vec![0; 2 * 3];
         w.add(&[7, 3, 9, 42], 2, 1, &mut later, &mut Lookup::default());
         assert_eq!(later, [0, 100, 11, 0, 0, 0]);
+    }
+
+    #[test]
+    fn sparse_parts_of_any_length_and_dense_parts_read_back_exactly() {
+        // 33 tags: sparse parts of up to 16 entries, longer than the 8 copied at once; the
+        // dense part (20 entries) follows parts written wide, whose spill it must not keep.
+        let n_tags = 33;
+        let rows: Vec<Vec<(u8, i16)>> = [3usize, 12, 20, 0, 1, 8]
+            .iter()
+            .enumerate()
+            .map(|(r, &len)| (0..len).map(|e| ((e * 33 / len.max(1)) as u8, (100 * r + e + 1) as i16)).collect())
+            .collect();
+        let one: Vec<&[(u8, i16)]> = rows.iter().map(Vec::as_slice).collect();
+        // The second stage has the rows in reverse, so that each key has parts of two lengths.
+        let two: Vec<&[(u8, i16)]> = rows.iter().rev().map(Vec::as_slice).collect();
+        let keys: Vec<u32> = (10..16).collect();
+        let w = FeatureWeights::new(&keys, &[stage(&one), stage(&two)], n_tags);
+        for (k, &key) in keys.iter().enumerate() {
+            let mut sums = vec![0; 2 * n_tags];
+            w.add(&[key], 1, 0, &mut sums, &mut Lookup::default());
+            let mut expected = vec![0; 2 * n_tags];
+            for (s, row) in [&rows[k], &rows[rows.len() - 1 - k]].into_iter().enumerate() {
+                for &(t, v) in row {
+                    expected[s * n_tags + usize::from(t)] += i32::from(v);
+                }
+            }
+            assert_eq!(sums, expected, "key {key}");
+        }
     }
 
     #[test]
