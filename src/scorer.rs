@@ -41,7 +41,28 @@ struct Caches {
     shapes: ContextCache<ShapeContext>,
     lists: ContextCache<ListContext>,
     documents: ContextCache<DocumentContext>,
+    /// The last scoring's buffers, emptied, for the next one to fill without allocating.
+    buffers: Buffers,
 }
+
+/// What a scoring fills for its text: kept with the caches, so that a text after text reuses
+/// their memory instead of allocating and growing each buffer again (a few percent of the time
+/// of extracting a news article).
+#[derive(Debug, Default)]
+struct Buffers {
+    infos: Vec<TokenInfo>,
+    firsts: Vec<u8>,
+    sums: Vec<i32>,
+    keys: Vec<u32>,
+    shapes: Vec<ShapeContext>,
+    lists: Vec<ListContext>,
+    contexts: Vec<DocumentContext>,
+    lookup: Lookup,
+}
+
+/// The most tokens of a text whose buffers are kept for the next one: what a call keeps is
+/// bounded (about 200 bytes a token), and a longer text's buffers, large, are freed.
+pub(crate) const KEPT_BUFFER_TOKENS: usize = 4096;
 
 impl Caches {
     /// `log2` of the number of slots of each context cache: more than the distinct contexts of
@@ -57,6 +78,7 @@ impl Caches {
             shapes: ContextCache::new(context_bits, row),
             lists: ContextCache::new(context_bits, row),
             documents: ContextCache::new(context_bits, row),
+            buffers: Buffers::default(),
         }
     }
 }
@@ -92,16 +114,12 @@ pub struct Scoring<'s> {
     scorer: &'s Scorer,
     model: &'s Model,
     sentences: &'s [Range<usize>],
-    infos: Vec<TokenInfo>,
-    /// Per sentence, from `n_stages × n_tags` sums per token of its first token on: a
-    /// `len × n_tags` block per stage. The one-word templates' sums are added at the start,
-    /// when each word's cache entry is read for its description anyway.
-    sums: Vec<i32>,
+    /// `infos` holds every token's description; `sums`, per sentence, from `n_stages × n_tags`
+    /// sums per token of its first token on, a `len × n_tags` block per stage (the one-word
+    /// templates' sums are added at the start, when each word's cache entry is read for its
+    /// description anyway); the rest is scratch.
+    buffers: Buffers,
     caches: Option<Caches>,
-    keys: Vec<u32>,
-    shapes: Vec<ShapeContext>,
-    lists: Vec<ListContext>,
-    lookup: Lookup,
 }
 
 impl<'s> Scoring<'s> {
@@ -115,44 +133,33 @@ impl<'s> Scoring<'s> {
     ) -> Self {
         let n_tags = model.n_tags();
         let row = model.n_stages() * n_tags;
-        let mut infos: Vec<TokenInfo> = Vec::with_capacity(tokens.len());
-        let mut firsts: Vec<u8> = Vec::with_capacity(tokens.len());
-        let mut sums = vec![0; tokens.len() * row];
+        let mut buffers = std::mem::take(&mut caches.buffers);
+        let Buffers { infos, firsts, sums, .. } = &mut buffers;
+        sums.resize(tokens.len() * row, 0);
         let words = &mut caches.words;
         for range in sentences {
             debug_assert!(infos.len() <= range.start, "sentences in order, not overlapping");
             for t in &tokens[infos.len()..range.start] {
-                push_described(words.get(t.text(text), model), &mut infos, &mut firsts);
+                push_described(words.get(t.text(text), model), infos, firsts);
             }
             let block = &mut sums[range.start * row..range.end * row];
             for (at, token) in tokens[range.clone()].iter().enumerate() {
                 let word = words.get(token.text(text), model);
-                push_described(word, &mut infos, &mut firsts);
+                push_described(word, infos, firsts);
                 add_word_sums(word.sums, at, range.len(), n_tags, block);
             }
             add_boundary_sums(&scorer.boundary, range.len(), n_tags, block);
         }
         for t in &tokens[infos.len()..] {
-            push_described(words.get(t.text(text), model), &mut infos, &mut firsts);
+            push_described(words.get(t.text(text), model), infos, firsts);
         }
-        mark_name_lists(text, tokens, model.gazetteer(), &firsts, &mut infos);
-        Scoring {
-            scorer,
-            model,
-            sentences,
-            infos,
-            sums,
-            caches: Some(caches),
-            keys: Vec::new(),
-            shapes: Vec::new(),
-            lists: Vec::new(),
-            lookup: Lookup::default(),
-        }
+        mark_name_lists(text, tokens, model.gazetteer(), firsts, infos);
+        Scoring { scorer, model, sentences, buffers, caches: Some(caches) }
     }
 
     /// Every token's description.
     pub fn infos(&self) -> &[TokenInfo] {
-        &self.infos
+        &self.buffers.infos
     }
 
     /// Adds the context templates' weights to the sums of sentence `n` (of those given to
@@ -162,13 +169,14 @@ impl<'s> Scoring<'s> {
         let (n_tags, len) = (model.n_tags(), range.len());
         let caches = self.caches.as_mut().expect("caches are held until drop");
         let row = model.n_stages() * n_tags;
-        let sums = &mut self.sums[range.start * row..range.end * row];
-        self.keys.clear();
-        self.shapes.clear();
-        self.lists.clear();
-        context_features(&self.infos[range], &mut self.keys, &mut self.shapes, &mut self.lists);
-        model.weights().add(&self.keys, PAIR_FEATURES_PER_TOKEN, 0, sums, &mut self.lookup);
-        for (at, (shape, list)) in self.shapes.iter().zip(&self.lists).enumerate() {
+        let Buffers { infos, sums, keys, shapes, lists, lookup, .. } = &mut self.buffers;
+        let sums = &mut sums[range.start * row..range.end * row];
+        keys.clear();
+        shapes.clear();
+        lists.clear();
+        context_features(&infos[range], keys, shapes, lists);
+        model.weights().add(keys, PAIR_FEATURES_PER_TOKEN, 0, sums, lookup);
+        for (at, (shape, list)) in shapes.iter().zip(lists.iter()).enumerate() {
             add_row(caches.shapes.get(shape, model.weights()), at, len, n_tags, sums);
             add_row(caches.lists.get(list, model.weights()), at, len, n_tags, sums);
         }
@@ -179,7 +187,7 @@ impl<'s> Scoring<'s> {
     /// stage once [`Scoring::document`] has.
     pub fn sums(&self, n: usize) -> &[i32] {
         let row = self.model.n_stages() * self.model.n_tags();
-        &self.sums[self.sentences[n].start * row..self.sentences[n].end * row]
+        &self.buffers.sums[self.sentences[n].start * row..self.sentences[n].end * row]
     }
 
     /// Adds the document templates' weights, given stage 1's `tags` for every token, to the
@@ -188,10 +196,11 @@ impl<'s> Scoring<'s> {
         let (model, n_tags) = (self.model, self.model.n_tags());
         let row = model.n_stages() * n_tags;
         let cache = &mut self.caches.as_mut().expect("caches are held until drop").documents;
-        let mut contexts = Vec::with_capacity(self.infos.len());
-        document_contexts(&self.infos, tags, model.types().len(), &mut contexts);
+        let Buffers { infos, sums, contexts, .. } = &mut self.buffers;
+        contexts.clear();
+        document_contexts(infos, tags, model.types().len(), contexts);
         for range in self.sentences {
-            let block = &mut self.sums[range.start * row..range.end * row];
+            let block = &mut sums[range.start * row..range.end * row];
             let stage_two = &mut block[range.len() * n_tags..2 * range.len() * n_tags];
             for (context, sums) in contexts[range.clone()].iter().zip(stage_two.chunks_exact_mut(n_tags)) {
                 // The document templates feed the second stage: its part of the cached sums.
@@ -205,11 +214,31 @@ impl<'s> Scoring<'s> {
 }
 
 impl Drop for Scoring<'_> {
-    /// Puts the caches back in the pool, unless a panic may have left an entry half-written.
+    /// Puts the caches back in the pool, unless a panic may have left an entry half-written,
+    /// with the buffers emptied for the next scoring if the text was not long.
     fn drop(&mut self) {
-        if let Some(caches) = self.caches.take().filter(|_| !std::thread::panicking()) {
+        if let Some(mut caches) = self.caches.take().filter(|_| !std::thread::panicking()) {
+            if self.buffers.infos.len() <= KEPT_BUFFER_TOKENS {
+                let mut buffers = std::mem::take(&mut self.buffers);
+                buffers.clear();
+                caches.buffers = buffers;
+            }
             self.scorer.lock().push(caches);
         }
+    }
+}
+
+impl Buffers {
+    /// Empties every buffer, keeping its memory.
+    fn clear(&mut self) {
+        let Buffers { infos, firsts, sums, keys, shapes, lists, contexts, lookup: _ } = self;
+        infos.clear();
+        firsts.clear();
+        sums.clear();
+        keys.clear();
+        shapes.clear();
+        lists.clear();
+        contexts.clear();
     }
 }
 
@@ -313,6 +342,35 @@ mod tests {
             model.weights().add(&keys, FEATURES_PER_TOKEN, 0, &mut full, &mut Lookup::default());
             assert_eq!(scoring.sums(n), full, "sentence {range:?}");
         }
+    }
+
+    #[test]
+    fn a_scoring_after_another_reuses_its_buffers_and_equals_a_fresh_one() {
+        let extractor = crate::default_extractor().expect("embedded model");
+        let model = extractor.model();
+        let sums_of = |scorer: &Scorer, text: &str| {
+            let mut tokens = Vec::new();
+            tokenize_into(text, &mut tokens);
+            let mut sentences = Vec::new();
+            split_sentences_into(text, &tokens, &mut sentences);
+            let tags = vec![0; tokens.len()];
+            let mut scoring = scorer.start(model, text, &tokens, &sentences);
+            (0..sentences.len()).for_each(|n| scoring.sentence(n));
+            scoring.document(&tags);
+            ((0..sentences.len()).flat_map(|n| scoring.sums(n).to_vec()).collect::<Vec<_>>(), scoring.infos().len())
+        };
+        let long = "Jens Stoltenberg met NATO ministers in Bucharest on Tuesday. kyiv said so. ".repeat(20);
+        let short = "BERLIN (Reuters) - Angela Merkel spoke.";
+        let scorer = Scorer::new(model);
+        let (_, long_tokens) = sums_of(&scorer, &long);
+        assert!(long_tokens > 200 && long_tokens <= KEPT_BUFFER_TOKENS);
+        assert!(scorer.lock()[0].buffers.sums.capacity() > 0, "the long text's buffers are kept");
+        // Every buffer comes back empty: the short text's sums are a fresh scorer's.
+        assert_eq!(sums_of(&scorer, short), sums_of(&Scorer::new(model), short));
+        // A text longer than the bound leaves no buffers behind.
+        let longer = "Jens Stoltenberg met NATO. ".repeat(KEPT_BUFFER_TOKENS / 4);
+        sums_of(&scorer, &longer);
+        assert_eq!(scorer.lock()[0].buffers.sums.capacity(), 0);
     }
 
     #[test]
