@@ -55,10 +55,10 @@ fn load(bytes: &[u8]) -> Result<Extractor, ModelError> {
     result
 }
 
-fn with_crc(mut bytes: Vec<u8>) -> Vec<u8> {
+fn with_checksum(mut bytes: Vec<u8>) -> Vec<u8> {
     let n = bytes.len();
-    let crc = crc32fast::hash(&bytes[..n - 4]);
-    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    let sum = nerlight::model::checksum(&bytes[..n - 4]);
+    bytes[n - 4..].copy_from_slice(&sum.to_le_bytes());
     bytes
 }
 
@@ -109,7 +109,7 @@ fn flips_behind_a_valid_checksum_never_panic() {
         for mask in [0x01, 0xFF] {
             let mut copy = bytes.clone();
             copy[at] ^= mask;
-            match load(&with_crc(copy)) {
+            match load(&with_checksum(copy)) {
                 Ok(extractor) => {
                     extracts(&extractor);
                     loaded += 1;
@@ -129,7 +129,7 @@ fn write_fuzz_seeds() {
     std::fs::create_dir_all(&dir).unwrap();
     let bytes = tiny_model();
     // The fuzz target's framing: an even first byte, then the file as is; an odd first byte,
-    // then the body between the 14-byte header and the CRC.
+    // then the body between the 14-byte header and the checksum.
     let mut whole = vec![0u8];
     whole.extend_from_slice(&bytes);
     let mut body = vec![1u8];

@@ -4,7 +4,7 @@
 //!
 //! The first input byte picks the framing: even, the rest is the file as is (the header checks:
 //! magic, version, length, checksum); odd, the rest is the body after the 14-byte header,
-//! framed with the right magic, version and length and a valid CRC-32, so that mutations reach
+//! framed with the right magic, version and length and a valid checksum, so that mutations reach
 //! the parser behind the checksum. `make fuzz-smoke` seeds both framings with a small complete
 //! model (tests/model_damage.rs).
 #![no_main]
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// A model file around `body`: magic, format version, total length, body, CRC-32.
+/// A model file around `body`: magic, format version, total length, body, checksum.
 fn frame(body: &[u8]) -> Vec<u8> {
     let total = MAGIC.len() + 2 + 4 + body.len() + 4;
     let mut out = Vec::with_capacity(total);
@@ -39,19 +39,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(total as u32).to_le_bytes());
     out.extend_from_slice(body);
-    let crc = crc32(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    let sum = nerlight::model::checksum(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
     out
-}
-
-/// CRC-32 (IEEE), as the model file uses; bitwise, to need no dependency.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
