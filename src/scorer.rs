@@ -309,7 +309,8 @@ mod tests {
     use crate::sentence::split_sentences_into;
     use crate::tokenize::tokenize_into;
 
-    /// Scoring with two-slot caches, so that entries evict each other within a sentence.
+    /// Scoring with a four-slot word cache and two-slot context caches, so that entries evict
+    /// each other within a sentence.
     fn tiny_scoring<'s>(
         scorer: &'s Scorer,
         model: &'s Model,
@@ -317,7 +318,7 @@ mod tests {
         tokens: &'s [Token],
         sentences: &'s [Range<usize>],
     ) -> Scoring<'s> {
-        Scoring::new(scorer, model, text, tokens, sentences, Caches::new(model, 1, 1))
+        Scoring::new(scorer, model, text, tokens, sentences, Caches::new(model, 2, 1))
     }
 
     #[test]
