@@ -608,7 +608,7 @@ pub(crate) fn line_ranges(blob: &[u8]) -> impl Iterator<Item = std::ops::Range<u
 }
 
 /// The checksum a model file ends with: the Adler-32 (zlib's) of `bytes`, computed piece by
-/// piece (see [`in_pieces`]). Public for tools and tests that write or damage model files.
+/// piece (see `in_pieces`). Public for tools and tests that write or damage model files.
 ///
 /// Adler-32 rather than CRC-32 (format version 1): a damaged file is what it guards against, and
 /// both catch every single-bit flip, but Adler-32 is sums that vectorise (SIMD128 in the wasm),

@@ -111,7 +111,7 @@ impl WordCache {
     /// computed each time, and would otherwise pin its whole text in the cache.
     pub const MAX_WORD_BYTES: usize = 64;
 
-    /// An empty cache of `2^bits` slots (`bits >= 2`: [`WAYS`] a set), for `model`.
+    /// An empty cache of `2^bits` slots (`bits >= 2`: four a set), for `model`.
     pub fn new(bits: u32, model: &Model) -> WordCache {
         assert!(1 << bits >= WAYS, "one set at least");
         WordCache {
