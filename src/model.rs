@@ -351,14 +351,11 @@ fn read_stage(r: &mut Reader<'_>, keys: &[u32], n_tags: usize) -> Result<StageCo
 /// The first of `keys` with no weight in any stage, if any: a model file lists only features
 /// that have one.
 fn unweighted_key(keys: &[u32], stages: &[StageColumns]) -> Option<u32> {
-    let mut any = false;
-    in_pieces(piece_ranges(keys.len()), &mut |range| {
-        any |= range.into_iter().any(|i| stages.iter().all(|s| s.lens[i] == 0));
+    let mut first = None;
+    in_pieces(piece_ranges(keys.len()), &mut |mut range| {
+        first = first.or_else(|| range.find(|&i| stages.iter().all(|s| s.lens[i] == 0)));
     });
-    if !any {
-        return None;
-    }
-    (0..keys.len()).find(|&i| stages.iter().all(|s| s.lens[i] == 0)).map(|i| keys[i])
+    first.map(|i| keys[i])
 }
 
 /// Reads `n` feature keys, stored as gaps: strictly increasing, within 32 bits.

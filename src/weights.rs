@@ -5,9 +5,9 @@
 //! into megabytes of weights. So the index is built for few cache misses, and for a fast load:
 //! - one probe serves both stages (stage 2 re-reads the sentence features stage 1 read);
 //! - keys are hashes, so uniformly spread: the index is the sorted key list (the model file
-//!   stores one for all stages) with a directory of where each run of keys sharing their top bits starts (about two keys per
-//!   run). Both are built in one sequential pass at load, and the directory is small enough to
-//!   stay in cache, so a probe costs one read of the key list;
+//!   stores one for all stages) with a directory of where each run of keys sharing their top
+//!   bits starts (about two keys per run). Both are built in one sequential pass at load, and
+//!   the directory is small enough to stay in cache, so a probe costs one read of the key list;
 //! - an entry is one `u64` (key and row index), and a row keeps its per-stage headers and
 //!   weights together, so a hit costs two cache lines;
 //! - a stage's part of a row is sparse (`(tag, weight)` pairs) when the feature has weights for
@@ -124,7 +124,7 @@ impl FeatureWeights {
                 let len = usize::from(stage.lens[first + i]);
                 let from = *start;
                 *start += len;
-                if 2 * len >= n_tags && len > 0 {
+                if 2 * len >= n_tags {
                     self.rows[row + s] = DENSE;
                     let part = &mut self.rows[end..end + n_tags];
                     part.fill(0);
