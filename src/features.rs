@@ -11,7 +11,7 @@
 
 use crate::gazetteer::{CATEGORIES, Gazetteer, TokenMatches};
 use crate::hash::{TextHasher, feature_key, mix};
-use crate::lexicon::{CasePrior, Lexicon, Path, path_prefix};
+use crate::lexicon::{CasePrior, Lexicon, LowerKey, Path, path_prefix};
 use crate::normalize::typographic_to_ascii;
 use crate::tags::{Position, Tag, split, tag_count};
 use crate::tokenize::Token;
@@ -79,7 +79,7 @@ impl TokenInfo {
 
     /// Describes the word `word`, with its cluster from `lexicon`.
     pub fn new(word: &str, lexicon: &Lexicon) -> TokenInfo {
-        let mut lower = TextHasher::default();
+        let mut lower = LowerKey::default();
         let mut exact = TextHasher::default();
         let mut prefixes = [0u64; MAX_AFFIX];
         let mut shape = TextHasher::default();
@@ -92,7 +92,7 @@ impl TokenInfo {
                 lower.write_char(lc);
             }
             if n < MAX_AFFIX {
-                prefixes[n] = lower.finish();
+                prefixes[n] = lower.hash();
             }
             if c.is_uppercase() {
                 upper += 1;
@@ -107,7 +107,8 @@ impl TokenInfo {
                 last_class = class;
             }
         }
-        let lower = lower.finish();
+        let classes = lexicon.classes(&lower);
+        let lower = lower.hash();
         for prefix in prefixes.iter_mut().skip(word.chars().count()) {
             *prefix = lower;
         }
@@ -126,7 +127,6 @@ impl TokenInfo {
             (1, _) if first_upper => Case::Title,
             _ => Case::Mixed,
         };
-        let classes = lexicon.classes(lower);
         TokenInfo {
             lower,
             exact: exact.finish(),

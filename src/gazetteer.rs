@@ -9,17 +9,19 @@
 //! every token for as long as the words so far are a prefix of some phrase, reusing the hashes
 //! [`crate::features::TokenInfo`] computes anyway.
 //!
-//! The phrases are compiled in buckets, by the first two bytes of their first word (a
+//! The phrases are compiled in [`crate::buckets`], by the first two bytes of their first word (a
 //! [`KeyTable`] a bucket), each on first use: a phrase can only match from a token whose match
-//! form starts with the same bytes. A model file's lists are sorted, so a bucket's phrases are
-//! a few runs of lines found in one pass at load; the first text compiles the buckets of its own
-//! words only. Compiling all 72,000 phrases at load was a sixth of the browser's cold start (a
-//! character-level Aho-Corasick automaton took 180 ms to build, or 6 MB to ship prebuilt).
+//! form starts with the same bytes. A model file's lists are filed by bucket, with where each
+//! bucket ends, so a bucket's phrases are one run of lines a list, and the first text compiles
+//! the buckets of its own words only. Compiling all 72,000 phrases at load was a sixth of the
+//! browser's cold start (a character-level Aho-Corasick automaton took 180 ms to build, or 6 MB
+//! to ship prebuilt), and finding the runs by reading every line was still a tenth of it.
 
 use std::sync::OnceLock;
 
+use crate::buckets::{BUCKETS, BucketEnds, bucket};
 use crate::hash::{KeyList, KeyTable, TextHasher, hash_bytes, mix};
-use crate::model::{in_pieces, line_ranges};
+use crate::model::in_pieces;
 use crate::normalize::{push_match_form, typographic_to_ascii};
 use crate::tokenize::{Token, tokenize};
 
@@ -36,8 +38,6 @@ pub type TokenMatches = [MatchPosition; CATEGORIES.len()];
 const CONTINUES: u8 = 0x80;
 /// Seed of a phrase's running hash, so that a one-token phrase's key differs from its word's.
 const PHRASE_SEED: u64 = 0x6761_7a65_7474_6565; // "gazettee"
-/// The number of buckets: five bits of each of a word's first two bytes.
-const BUCKETS: usize = 1 << 10;
 
 /// Name lists compiled for matching.
 #[derive(Clone)]
@@ -90,14 +90,6 @@ pub fn match_form(phrase: &str) -> String {
 /// The running hash of a token sequence after one more token, whose match form hashes to `word`.
 fn extend(running: u64, word: u64) -> u64 {
     mix(running ^ word)
-}
-
-/// The bucket of the phrases whose first word is `word` (match form), or of a phrase: five bits
-/// of each of the first two bytes, zero where there is none. A space has zero bits too, so a
-/// phrase is in the bucket of its first word.
-fn bucket(word: &[u8]) -> usize {
-    let byte = |i: usize| usize::from(word.get(i).copied().unwrap_or(0) & 31);
-    byte(0) << 5 | byte(1)
 }
 
 /// The bucket of phrases a token can start: that of its match form, from its first characters.
@@ -169,23 +161,6 @@ fn push_phrase(words: &mut KeyList, phrase: &[u8], category: usize) {
     words.push(extend(running, hash_bytes(rest)), 1 << category);
 }
 
-/// Appends the runs of `list` (lines of category `category`, at `offset` in the gazetteer's
-/// lines) to `runs`: its lines grouped, in order, into runs of phrases in one bucket, the first
-/// joining the last run if it can. A sorted list has a run or two a bucket; any list works.
-fn push_runs(runs: &mut Vec<Run>, list: &[u8], offset: usize, category: usize) {
-    let mut line = 0;
-    for i in memchr::memchr_iter(b'\n', list).chain([list.len()]) {
-        let (start, end) = ((offset + line) as u32, (offset + i) as u32);
-        let bucket = bucket(&list[line..i]) as u16;
-        match runs.last_mut() {
-            Some(run) if usize::from(run.category) == category && run.bucket == bucket => run.end = end,
-            _ if i > line => runs.push(Run { bucket, category: category as u8, start, end }),
-            _ => {}
-        }
-        line = i + 1;
-    }
-}
-
 /// Compiles one bucket's entries.
 fn compile(words: KeyList) -> KeyTable {
     KeyTable::new(words, |a, b| a | b)
@@ -205,18 +180,22 @@ impl Gazetteer {
         Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets }
     }
 
-    /// The gazetteer of a model file's phrase lists, one per category (in match form, one phrase
-    /// a line), compiled as it is used.
-    pub(crate) fn from_lists(lists: &[&[u8]]) -> Gazetteer {
-        let mut lines = Vec::with_capacity(lists.iter().map(|l| l.len() + 1).sum());
+    /// The gazetteer of a model file's phrase lists, one per category (in match form, each
+    /// phrase followed by `\n`, filed by bucket as its [`BucketEnds`] say, already checked),
+    /// compiled as it is used.
+    pub(crate) fn from_lists(lists: &[(&[u8], BucketEnds)]) -> Gazetteer {
+        let mut lines = Vec::with_capacity(lists.iter().map(|l| l.0.len()).sum());
         let mut runs = Vec::new();
-        for (category, list) in lists.iter().enumerate() {
+        for (category, (list, ends)) in lists.iter().enumerate() {
             let offset = lines.len();
             lines.extend_from_slice(list);
-            lines.push(b'\n');
-            in_pieces(line_ranges(list), &mut |range| {
-                push_runs(&mut runs, &list[range.clone()], offset + range.start, category)
-            });
+            for b in 0..BUCKETS {
+                let (_, bytes) = ends.bucket(b);
+                if !bytes.is_empty() {
+                    let (start, end) = ((offset + bytes.start) as u32, (offset + bytes.end) as u32);
+                    runs.push(Run { bucket: b as u16, category: category as u8, start, end });
+                }
+            }
         }
         runs.sort_by_key(|r| r.bucket);
         let mut starts = vec![0u32; BUCKETS + 1];
@@ -380,18 +359,26 @@ mod tests {
     }
 
     #[test]
-    fn model_file_lists_match_as_compiled_phrases_sorted_or_not() {
-        let lists: [&[u8]; 5] = [b"ukraine", b"new york\nnew york city\nyork\n\nzurich", b"", b"georgia", b""];
-        let shuffled: [&[u8]; 5] = [b"ukraine", b"york\nzurich\nnew york city\n\nnew york", b"", b"georgia", b""];
+    fn model_file_lists_match_as_compiled_phrases() {
+        let lists: [&[&str]; 5] =
+            [&["ukraine"], &["new york", "new york city", "york", "zurich"], &[], &["georgia"], &[]];
+        let filed: Vec<(Vec<u8>, BucketEnds)> = lists
+            .iter()
+            .map(|list| {
+                let mut phrases = list.to_vec();
+                phrases.sort_by_key(|p| (bucket(p.as_bytes()), *p));
+                let lines = phrases.iter().flat_map(|p| p.bytes().chain([b'\n'])).collect();
+                (lines, BucketEnds::of(phrases.iter().map(|p| p.as_bytes())))
+            })
+            .collect();
+        let filed: Vec<(&[u8], BucketEnds)> = filed.iter().map(|(l, e)| (l.as_slice(), e.clone())).collect();
+        let g = Gazetteer::from_lists(&filed);
         let phrases =
             [("ukraine", 0), ("new york", 1), ("new york city", 1), ("york", 1), ("zurich", 1), ("georgia", 3)];
         let compiled = Gazetteer::new(phrases);
         let text = "In New York City, not York\nor Zurich; Georgia and Ukraine";
-        for lists in [lists, shuffled] {
-            let g = Gazetteer::from_lists(&lists);
-            assert_eq!(annotate(&g, text), annotate(&compiled, text));
-            assert_eq!(g.len(), 6);
-        }
+        assert_eq!(annotate(&g, text), annotate(&compiled, text));
+        assert_eq!(g.len(), 6);
         assert_eq!(positions(&compiled, text, 1), [0, 1, 2, 3, 0, 0, 4, 0, 4, 0, 0, 0, 0]);
     }
 

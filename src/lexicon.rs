@@ -6,10 +6,13 @@
 //! A second, independent clustering learned from other text ([`Classes::flat`], an opaque
 //! cluster number) gives a second opinion on the same words.
 //! Words are looked up case-insensitively by the hash of their lower-cased form, which
-//! [`crate::features::TokenInfo`] computes anyway. The table is a [`KeyTable`], sized once and
-//! filled straight from the model file's word list at load.
+//! [`crate::features::TokenInfo`] computes anyway ([`LowerKey`]). The tables are [`KeyTable`]s,
+//! one a [`crate::buckets`] bucket, each filled from the model file's words on first use.
 
-use crate::hash::{KeyList, KeyTable, TextHasher, hash_str};
+use std::sync::OnceLock;
+
+use crate::buckets::{BUCKETS, BucketEnds, Lead, bucket};
+use crate::hash::{KeyList, KeyTable, TextHasher, hash_bytes, hash_str};
 
 /// A Brown-cluster bit path packed with a leading 1 bit: `"0110"` is `0b1_0110`. Zero means
 /// "no cluster".
@@ -98,56 +101,137 @@ pub fn path_prefix(path: Path, k: usize) -> Path {
     if len <= k { path } else { path >> (len - k) }
 }
 
+/// The key a word is looked up by: the hash of its lower-cased form and the bucket of that
+/// form's first bytes, both taken as the form is written, a character at a time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LowerKey {
+    hash: TextHasher,
+    lead: Lead,
+}
+
+impl LowerKey {
+    /// The key of `lower`, a word already lower-cased.
+    pub fn of(lower: &str) -> LowerKey {
+        let mut key = LowerKey::default();
+        key.write(lower.as_bytes());
+        key
+    }
+
+    /// Writes the next character of the lower-cased form.
+    pub fn write_char(&mut self, c: char) {
+        self.write(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.hash.write(bytes);
+        self.lead.push(bytes);
+    }
+
+    /// The hash of the form so far ([`crate::hash::hash_str`] of it).
+    pub fn hash(&self) -> u64 {
+        self.hash.finish()
+    }
+}
+
 /// Clusters by lower-cased word.
-#[derive(Clone, Debug, Default)]
+///
+/// A table a [`bucket`] of words, each compiled when a word of its bucket is first looked up,
+/// from the model file's words ([`Lexicon::from_lines`]); or all compiled at once from a word
+/// list ([`Lexicon::new`]).
+#[derive(Clone)]
 pub struct Lexicon {
-    paths: KeyTable,
+    /// Each cluster's packed [`Classes`], which `entries` index.
+    classes: Vec<u32>,
+    /// The words, lower-cased, each followed by `\n`, filed by bucket.
+    lines: Vec<u8>,
+    /// Each word's index into `classes`.
+    entries: Vec<u16>,
+    /// Where each bucket's words end in `lines` and `entries`.
+    ends: BucketEnds,
+    /// Per bucket: the hash of a word → its packed [`Classes`].
+    tables: Vec<OnceLock<KeyTable>>,
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lexicon({} bytes of words)", self.lines.len())
+    }
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Lexicon::new([])
+    }
 }
 
 impl Lexicon {
     /// A lexicon of `(lower-cased word, clusters)` entries; a word listed twice keeps its last
     /// clusters.
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, Classes)>) -> Lexicon {
-        let mut list = KeyList::default();
+        let mut lists = vec![KeyList::default(); BUCKETS];
         for (word, classes) in entries {
-            list.push(hash_str(word), classes.0);
+            lists[bucket(word.as_bytes())].push(hash_str(word), classes.0);
         }
-        Lexicon::from_hashes(list)
+        Lexicon {
+            classes: Vec::new(),
+            lines: Vec::new(),
+            entries: Vec::new(),
+            ends: BucketEnds::of([]),
+            tables: lists.into_iter().map(|list| OnceLock::from(compile(list))).collect(),
+        }
     }
 
-    /// A lexicon of entries keyed by the hash of the lower-cased word, as [`Lexicon::new`].
-    pub(crate) fn from_hashes(entries: KeyList) -> Lexicon {
-        Lexicon { paths: KeyTable::new(entries, |_, last| last) }
+    /// The lexicon of a model file's words: `lines`, the words lower-cased, each followed by
+    /// `\n`, filed by bucket as `ends` says (already checked), and each word's index into
+    /// `classes` (already checked), compiled as it is used.
+    pub(crate) fn from_lines(classes: Vec<u32>, lines: Vec<u8>, entries: Vec<u16>, ends: BucketEnds) -> Lexicon {
+        let tables = (0..BUCKETS).map(|_| OnceLock::new()).collect();
+        Lexicon { classes, lines, entries, ends, tables }
     }
 
-    /// The clusters of the word whose lower-cased form hashes to `lower_hash` (none: 0).
-    pub fn classes(&self, lower_hash: u64) -> Classes {
-        Classes(self.paths.get(lower_hash))
+    /// Bucket `b`'s table, compiled.
+    fn table(&self, b: usize) -> &KeyTable {
+        self.tables[b].get_or_init(|| {
+            let (numbers, bytes) = self.ends.bucket(b);
+            let lines = &self.lines[bytes];
+            let mut list = KeyList::default();
+            let mut start = 0;
+            for (end, &entry) in memchr::memchr_iter(b'\n', lines).zip(&self.entries[numbers]) {
+                list.push(hash_bytes(&lines[start..end]), self.classes[usize::from(entry)]);
+                start = end + 1;
+            }
+            compile(list)
+        })
     }
 
-    /// The Brown path of the word whose lower-cased form hashes to `lower_hash`, or 0.
-    pub fn path(&self, lower_hash: u64) -> Path {
-        self.classes(lower_hash).path()
+    /// The clusters of the word whose lower-cased form has the key `key` (none: 0).
+    pub fn classes(&self, key: &LowerKey) -> Classes {
+        Classes(self.table(key.lead.bucket()).get(key.hash()))
     }
 
     /// The Brown path of `word`, looked up lower-cased, or 0.
     pub fn word_path(&self, word: &str) -> Path {
-        let mut h = TextHasher::default();
+        let mut key = LowerKey::default();
         for c in word.chars().flat_map(char::to_lowercase) {
-            h.write_char(c);
+            key.write_char(c);
         }
-        self.path(h.finish())
+        self.classes(&key).path()
     }
 
-    /// The number of words.
+    /// The number of distinct words (compiling every bucket).
     pub fn len(&self) -> usize {
-        self.paths.len()
+        (0..BUCKETS).map(|b| self.table(b).len()).sum()
     }
 
     /// Whether the lexicon has no words.
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
+        self.ends.lines() == 0 && self.tables.iter().all(|t| t.get().is_none_or(KeyTable::is_empty))
     }
+}
+
+/// Compiles one bucket's words; a word listed twice keeps its last clusters.
+fn compile(list: KeyList) -> KeyTable {
+    KeyTable::new(list, |_, last| last)
 }
 
 #[cfg(test)]
@@ -182,11 +266,12 @@ mod tests {
     #[test]
     fn looks_words_up_by_lower_case_hash() {
         let lex = Lexicon::new([("london", Classes::new(0b1_0110, 7)), ("paris", Classes::new(0b1_0111, 0))]);
-        assert_eq!(lex.path(hash_str("london")), 0b1_0110);
-        assert_eq!(lex.classes(hash_str("london")).flat(), 7);
-        assert_eq!(lex.classes(hash_str("paris")), Classes::new(0b1_0111, 0));
-        assert_eq!(lex.path(hash_str("berlin")), 0);
+        assert_eq!(lex.classes(&LowerKey::of("london")).path(), 0b1_0110);
+        assert_eq!(lex.classes(&LowerKey::of("london")).flat(), 7);
+        assert_eq!(lex.classes(&LowerKey::of("paris")), Classes::new(0b1_0111, 0));
+        assert_eq!(lex.classes(&LowerKey::of("berlin")), Classes::default());
         assert_eq!(lex.word_path("LONDON"), 0b1_0110);
-        assert_eq!(lex.len(), 2);
+        assert_eq!(LowerKey::of("london").hash(), hash_str("london"));
+        assert_eq!((lex.len(), lex.is_empty(), Lexicon::default().is_empty()), (2, false, true));
     }
 }

@@ -16,6 +16,7 @@
 
 #![deny(missing_docs)]
 
+pub mod buckets;
 pub mod context_cache;
 pub mod decode;
 pub mod dictionary;

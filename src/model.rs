@@ -5,7 +5,7 @@
 //! validating every field first, so a wrong, truncated or corrupted file is a [`ModelError`],
 //! never a panic.
 //!
-//! Format version 2, all integers little-endian:
+//! Format version 3, all integers little-endian:
 //!
 //! | field | type |
 //! | --- | --- |
@@ -24,11 +24,16 @@
 //! | per stage: its weights per feature (0: none in this stage) | u8 × n |
 //! | per stage: tag of each of its weights | u8 × total |
 //! | per stage: each of its weights | i16 × total |
-//! | word clusters `c` | u32 |
-//! | each cluster pair's packed [`Classes`] and word count, strictly increasing | (u32, u32) × c |
-//! | cluster words: lower-cased, `\n`-separated, grouped by cluster pair | u32 byte length + UTF-8 |
+//! | word classes `c` (at most 65,536) | u32 |
+//! | each distinct packed [`Classes`] of the words, strictly increasing | u32 × c |
+//! | cluster words `w` | u32 |
+//! | where each [bucket](crate::buckets) of words ends: words and bytes so far | (u32, u32) × 1,024 |
+//! | each word's classes: an index into the list above | u16 × w |
+//! | the words: lower-cased, each followed by `\n`, filed by bucket, sorted | u32 byte length + UTF-8 |
 //! | gazetteer categories `g` ([`crate::gazetteer::CATEGORIES`]) | u8 |
-//! | per category: its name, then its phrases in match form, `\n`-separated | u8 length + UTF-8, u32 byte length + UTF-8 |
+//! | per category: its name | u8 length + UTF-8 |
+//! | per category: where each bucket of its phrases ends, as for the words | (u32, u32) × 1,024 |
+//! | per category: its phrases in match form, each followed by `\n`, filed by bucket, sorted | u32 byte length + UTF-8 |
 //! | checksum of everything before: Adler-32 ([`checksum`]) | u32 |
 //!
 //! Stage 1 labels each sentence from its own features; stage 2, when present, labels it again
@@ -41,12 +46,17 @@
 //! both, so their keys, the part that compresses least, are stored once (version 1 stored a
 //! list per stage), and the loader has no lists to merge. Weights are quantised to i16 with one
 //! scale; the loss is far below what changes a decision.
+//!
+//! Word lists are filed by [bucket](crate::buckets), with where each bucket ends, so that the
+//! loader checks them and copies them, and each bucket is hashed into its table when a text
+//! first needs it: version 2 stored the words grouped by cluster and hashed all 91,381 at load,
+//! and found the name lists' buckets by reading every line.
 
+use crate::buckets::{BUCKETS, BucketEnds, bucket};
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FEATURE_SET;
 use crate::gazetteer::{CATEGORIES, Gazetteer};
-use crate::hash::{KeyList, hash_bytes};
 use crate::lexicon::{Classes, Lexicon};
 use crate::tags::{Label, tag_count};
 use crate::weights::{FeatureWeights, StageColumns};
@@ -54,7 +64,7 @@ use crate::weights::{FeatureWeights, StageColumns};
 /// The first bytes of every nerlight model file.
 pub const MAGIC: &[u8; 8] = b"NERLIGHT";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// A trained model in its portable form: what training writes and a file holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,8 +163,8 @@ impl Model {
             return Err(ModelError::Invalid(format!("feature {key:#010x} has no weights")));
         }
         let weights = FeatureWeights::new(&keys, &columns, n_tags);
-        // The columns' memory serves the tables next: untouched memory costs a page fault a page.
-        drop((keys, columns));
+        // The keys' memory serves the tables next: untouched memory costs a page fault a page.
+        drop(keys);
         let lexicon = read_lexicon(&mut r)?;
         let gazetteer = read_gazetteer(&mut r)?;
         if r.pos != r.bytes.len() {
@@ -332,19 +342,13 @@ fn read_transitions(r: &mut Reader<'_>, n_tags: usize, scale: f32) -> Result<Tra
 }
 
 /// Reads one stage's feature-weight columns for `keys`, validated.
-fn read_stage(r: &mut Reader<'_>, keys: &[u32], n_tags: usize) -> Result<StageColumns, ModelError> {
-    let lens = r.take(keys.len(), "feature weight counts")?.to_vec();
+fn read_stage<'a>(r: &mut Reader<'a>, keys: &[u32], n_tags: usize) -> Result<StageColumns<'a>, ModelError> {
+    let lens = r.take(keys.len(), "feature weight counts")?;
     let mut total_entries = 0;
     in_pieces(lens.chunks(PIECE), &mut |piece| total_entries += piece.iter().map(|&l| usize::from(l)).sum::<usize>());
-    let tags = r.take(total_entries, "weight tags")?.to_vec();
-    let raw = r.take(total_entries * 2, "weights")?;
-    let mut weights = vec![0i16; total_entries];
-    in_pieces(weights.chunks_mut(PIECE).zip(raw.chunks(2 * PIECE)), &mut |(weights, raw)| {
-        for (w, c) in weights.iter_mut().zip(raw.chunks_exact(2)) {
-            *w = i16::from_le_bytes([c[0], c[1]]);
-        }
-    });
-    check_rows(keys, &lens, &tags, n_tags)?;
+    let tags = r.take(total_entries, "weight tags")?;
+    let weights = r.take(total_entries * 2, "weights")?;
+    check_rows(keys, lens, tags, n_tags)?;
     Ok(StageColumns { lens, tags, weights })
 }
 
@@ -407,7 +411,7 @@ fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
         // From the tag before the piece: each pair of neighbours is in exactly one piece.
         let piece = &tags[range.start.saturating_sub(1)..range.end];
         highest = piece.iter().fold(highest, |h, &t| h.max(t));
-        descents += piece.windows(2).filter(|w| w[1] <= w[0]).count();
+        descents += piece.iter().zip(&piece[1..]).map(|(a, b)| u32::from(b <= a)).sum::<u32>() as usize;
     });
     let (mut at_starts, mut start) = (0usize, 0usize);
     in_pieces(lens.chunks(PIECE), &mut |piece| {
@@ -420,44 +424,56 @@ fn runs_valid(lens: &[u8], tags: &[u8], n_tags: usize) -> bool {
 }
 
 impl ModelData {
+    /// Writes the word clusters: the distinct classes, then the words filed by bucket, each
+    /// with the index of its classes.
     fn write_lexicon(&self, out: &mut Vec<u8>) {
-        let mut words: Vec<&(String, Classes)> = self.clusters.iter().collect();
-        words.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        let mut groups: Vec<(u32, u32)> = Vec::new();
-        for &(_, Classes(path)) in &words {
-            match groups.last_mut() {
-                Some((p, n)) if *p == *path => *n += 1,
-                _ => groups.push((*path, 1)),
-            }
+        let mut classes: Vec<u32> = self.clusters.iter().map(|(_, c)| c.0).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        assert!(classes.len() <= 1 << 16, "at most 65,536 distinct word classes");
+        let mut words: Vec<(usize, &str, u32)> =
+            self.clusters.iter().map(|(w, c)| (bucket(w.as_bytes()), w.as_str(), c.0)).collect();
+        words.sort_unstable();
+        out.extend_from_slice(&(classes.len() as u32).to_le_bytes());
+        for c in &classes {
+            out.extend_from_slice(&c.to_le_bytes());
         }
-        out.extend_from_slice(&(groups.len() as u32).to_le_bytes());
-        for (path, n) in groups {
-            out.extend_from_slice(&path.to_le_bytes());
-            out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&u32::try_from(words.len()).expect("fewer than 2^32 words").to_le_bytes());
+        BucketEnds::of(words.iter().map(|w| w.1.as_bytes())).write(out);
+        for &(_, _, c) in &words {
+            let index = classes.binary_search(&c).expect("every word's classes are listed");
+            out.extend_from_slice(&(index as u16).to_le_bytes());
         }
-        let blob = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join("\n");
-        out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
-        out.extend_from_slice(blob.as_bytes());
+        let lines: Vec<u8> = words.iter().flat_map(|w| w.1.bytes().chain([b'\n'])).collect();
+        out.extend_from_slice(&u32::try_from(lines.len()).expect("under 4 GiB of words").to_le_bytes());
+        out.extend_from_slice(&lines);
     }
 }
 
 impl ModelData {
+    /// Writes each category's name and its phrases filed by bucket.
     fn write_gazetteer(&self, out: &mut Vec<u8>) {
         out.push(CATEGORIES.len() as u8);
         for (c, name) in CATEGORIES.iter().enumerate() {
             write_string(out, name);
-            let mut phrases: Vec<&str> =
-                self.gazetteer.iter().filter(|(_, pc)| *pc as usize == c).map(|(p, _)| p.as_str()).collect();
+            let mut phrases: Vec<(usize, &str)> = self
+                .gazetteer
+                .iter()
+                .filter(|(p, pc)| *pc as usize == c && !p.is_empty())
+                .map(|(p, _)| (bucket(p.as_bytes()), p.as_str()))
+                .collect();
             phrases.sort_unstable();
             phrases.dedup();
-            let blob = phrases.join("\n");
-            out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
-            out.extend_from_slice(blob.as_bytes());
+            BucketEnds::of(phrases.iter().map(|p| p.1.as_bytes())).write(out);
+            let lines: Vec<u8> = phrases.iter().flat_map(|p| p.1.bytes().chain([b'\n'])).collect();
+            out.extend_from_slice(&u32::try_from(lines.len()).expect("under 4 GiB of phrases").to_le_bytes());
+            out.extend_from_slice(&lines);
         }
     }
 }
 
-/// Reads the gazetteer section.
+/// Reads the gazetteer section. The phrases are only ever hashed, so they are not checked as
+/// UTF-8; a phrase filed in a bucket other than its own never matches.
 fn read_gazetteer(r: &mut Reader<'_>) -> Result<Gazetteer, ModelError> {
     let n = r.u8("gazetteer")? as usize;
     if n != CATEGORIES.len() {
@@ -469,83 +485,57 @@ fn read_gazetteer(r: &mut Reader<'_>) -> Result<Gazetteer, ModelError> {
         if name != expected {
             return Err(ModelError::Invalid(format!("gazetteer category {name:?}, expected {expected:?}")));
         }
+        let ends = r.take(BUCKETS * 8, "gazetteer")?;
         let len = r.u32("gazetteer")? as usize;
         let list = r.take(len, "gazetteer")?;
-        try_in_pieces(line_pieces(list), &mut |piece| {
-            std::str::from_utf8(piece)
-                .map(|_| ())
-                .map_err(|_| ModelError::Invalid("gazetteer phrases are not UTF-8".into()))
-        })?;
-        lists.push(list);
+        lists.push((list, BucketEnds::read(ends, list, "gazetteer")?));
     }
     Ok(Gazetteer::from_lists(&lists))
 }
 
-/// Reads the word-cluster section.
+/// Reads the word-cluster section. The words are only ever hashed, so they are not checked as
+/// UTF-8; a word filed in a bucket other than its own is never found.
 fn read_lexicon(r: &mut Reader<'_>) -> Result<Lexicon, ModelError> {
-    let n_clusters = r.u32("word clusters")? as usize;
-    let table = r.take(n_clusters.checked_mul(8).ok_or(ModelError::Truncated("word clusters"))?, "word clusters")?;
-    let blob_len = r.u32("cluster words")? as usize;
-    let blob = r.take(blob_len, "cluster words")?;
-    let clusters = read_clusters(table)?;
-    let fewer = || ModelError::Invalid("fewer cluster words than counted".into());
-    // `n` bytes hold `n + 1` words at most (none when `n` is 0).
-    let counted: u64 = clusters.iter().map(|&(_, count)| u64::from(count)).sum();
-    if counted > if blob.is_empty() { 0 } else { blob.len() as u64 + 1 } {
-        return Err(fewer());
+    let n_classes = r.u32("word clusters")? as usize;
+    if n_classes > 1 << 16 {
+        return Err(ModelError::Invalid(format!("{n_classes} word classes")));
     }
-    // A slot for each word counted, and one for any beyond.
-    let mut hashes = vec![0u64; counted as usize + 1];
-    let mut words = 0;
-    let pieces = if blob.is_empty() { None } else { Some(line_pieces(blob)) };
-    try_in_pieces(pieces.into_iter().flatten(), &mut |piece| {
-        std::str::from_utf8(piece).map_err(|_| ModelError::Invalid("cluster words are not UTF-8".into()))?;
-        words = hash_lines(piece, &mut hashes, words);
-        Ok(())
-    })?;
-    if words > counted as usize {
-        return Err(ModelError::Invalid("more cluster words than counted".into()));
+    let classes = read_classes(r.take(n_classes * 4, "word clusters")?)?;
+    let n_words = r.u32("cluster words")? as usize;
+    let ends = r.take(BUCKETS * 8, "cluster words")?;
+    let raw = r.take(n_words.checked_mul(2).ok_or(ModelError::Truncated("cluster words"))?, "cluster words")?;
+    let len = r.u32("cluster words")? as usize;
+    let lines = r.take(len, "cluster words")?;
+    let ends = BucketEnds::read(ends, lines, "cluster words")?;
+    if ends.lines() != n_words {
+        return Err(ModelError::Invalid(format!("{} cluster words, {n_words} counted", ends.lines())));
     }
-    if words < counted as usize {
-        return Err(fewer());
-    }
-    hashes.truncate(words);
-    let mut paths = Vec::with_capacity(words);
-    in_pieces(clusters.chunks(PIECE), &mut |piece| {
-        for &(path, count) in piece {
-            paths.resize(paths.len() + count as usize, path);
+    let mut entries = vec![0u16; n_words];
+    let mut highest = 0;
+    in_pieces(entries.chunks_mut(PIECE).zip(raw.chunks(2 * PIECE)), &mut |(entries, raw)| {
+        for (e, c) in entries.iter_mut().zip(raw.chunks_exact(2)) {
+            *e = u16::from_le_bytes([c[0], c[1]]);
+            highest = highest.max(*e);
         }
     });
-    Ok(Lexicon::from_hashes(KeyList::from_columns(hashes, paths)))
-}
-
-/// Writes the hash of each line of `lines` in `hashes` from `at` on (the last slot takes every
-/// line beyond), and returns where the next line's goes. The line breaks are found by `memchr`
-/// (16 or 32 bytes a step, SIMD128 in the wasm), so the bytes of a word are only hashed.
-fn hash_lines(lines: &[u8], hashes: &mut [u64], mut at: usize) -> usize {
-    let last = hashes.len() - 1;
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', lines).chain([lines.len()]) {
-        hashes[at.min(last)] = hash_bytes(&lines[start..end]);
-        at += 1;
-        start = end + 1;
+    if n_words > 0 && usize::from(highest) >= n_classes {
+        return Err(ModelError::Invalid(format!("cluster word class {highest} of {n_classes}")));
     }
-    at
+    Ok(Lexicon::from_lines(classes, lines.to_vec(), entries, ends))
 }
 
-/// Reads the cluster table: `(path, word count)` per cluster, paths strictly increasing.
-fn read_clusters(table: &[u8]) -> Result<Vec<(u32, u32)>, ModelError> {
-    let mut prev = 0;
+/// Reads the distinct classes of the words: packed [`Classes`], strictly increasing.
+fn read_classes(table: &[u8]) -> Result<Vec<u32>, ModelError> {
+    let mut prev = None;
     table
-        .chunks_exact(8)
+        .chunks_exact(4)
         .map(|c| {
-            let path = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-            let count = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-            if path <= prev {
-                return Err(ModelError::Invalid(format!("cluster paths out of order at {path:#b}")));
+            let classes = u32::from_le_bytes(c.try_into().expect("4 bytes"));
+            if prev.is_some_and(|p| classes <= p) {
+                return Err(ModelError::Invalid(format!("word classes out of order at {classes:#x}")));
             }
-            prev = path;
-            Ok((path, count))
+            prev = Some(classes);
+            Ok(classes)
         })
         .collect()
 }
@@ -584,24 +574,6 @@ pub(crate) fn try_in_pieces<P>(
 ) -> Result<(), ModelError> {
     let step = std::hint::black_box(step);
     pieces.into_iter().try_for_each(step)
-}
-
-/// `blob` in pieces of about [`PIECE`] bytes, cut at line breaks (`\n`), which are dropped: the
-/// lines of the pieces, in order, are the lines of `blob`.
-fn line_pieces(blob: &[u8]) -> impl Iterator<Item = &[u8]> {
-    line_ranges(blob).map(|range| &blob[range])
-}
-
-/// Where the pieces of [`line_pieces`] are in `blob`.
-pub(crate) fn line_ranges(blob: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let mut rest = Some(0);
-    std::iter::from_fn(move || {
-        let start = rest?;
-        let cut = blob.get(start + PIECE..).and_then(|tail| tail.iter().position(|&b| b == b'\n'));
-        let end = cut.map_or(blob.len(), |at| start + PIECE + at);
-        rest = cut.map(|_| end + 1);
-        Some(start..end)
-    })
 }
 
 /// The checksum a model file ends with: the Adler-32 (zlib's) of `bytes`, computed piece by
@@ -695,6 +667,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexicon::LowerKey;
 
     fn tiny() -> ModelData {
         let n = tag_count(2);
@@ -734,10 +707,11 @@ mod tests {
         let out: Vec<f32> = sums.iter().map(|&s| s as f32 * m.scale()).collect();
         assert!((out[0] - 1.0).abs() < 1e-3 && (out[4] + 2.0).abs() < 1e-3 && (out[8] - 0.75).abs() < 1e-3);
         assert!((m.transitions(0).pair[1] - 0.5).abs() < 1e-3);
-        assert_eq!(m.lexicon().path(crate::hash::hash_str("london")), 0b1_0110);
-        assert_eq!(m.lexicon().path(crate::hash::hash_str("nato")), 0b1_11);
-        assert_eq!(m.lexicon().classes(crate::hash::hash_str("kyiv")), Classes::new(0, 1));
-        assert_eq!(m.lexicon().classes(crate::hash::hash_str("paris")).flat(), 2);
+        let classes = |word| m.lexicon().classes(&LowerKey::of(word));
+        assert_eq!(classes("london").path(), 0b1_0110);
+        assert_eq!(classes("nato").path(), 0b1_11);
+        assert_eq!(classes("kyiv"), Classes::new(0, 1));
+        assert_eq!(classes("paris").flat(), 2);
         assert_eq!(m.lexicon().len(), 4);
         assert_eq!(m.gazetteer().len(), 2);
     }

@@ -22,15 +22,16 @@ use crate::model::{PIECE, in_pieces, piece_ranges};
 
 /// One stage's weights as the model file stores them, for the feature keys that all stages
 /// share: for each key a run of `(tag, weight)` entries, tags strictly increasing, empty where
-/// the feature has no weight in this stage.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StageColumns {
+/// the feature has no weight in this stage. Borrowed from the file's bytes: the table is built
+/// straight from them, with no copy in between.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StageColumns<'a> {
     /// Number of entries of each key (0: none in this stage).
-    pub lens: Vec<u8>,
+    pub lens: &'a [u8],
     /// Tag of each entry.
-    pub tags: Vec<u8>,
-    /// Quantised weight of each entry.
-    pub weights: Vec<i16>,
+    pub tags: &'a [u8],
+    /// Quantised weight of each entry, a little-endian `i16` each.
+    pub weights: &'a [u8],
 }
 
 /// Every stage's feature weights, indexed by feature key.
@@ -44,7 +45,8 @@ pub struct FeatureWeights {
     /// `32 - log2(directory.len() - 1)`: the shift that takes a key's top bits.
     shift: u32,
     /// Per row: one header per stage ([`DENSE`], or the number of sparse entries), then each
-    /// stage's part in order: `n_tags` weights if dense, else `tag, weight` pairs.
+    /// stage's part in order: `n_tags` weights if dense, else its tags, then their weights (two
+    /// runs, each copied in one go at load).
     rows: Vec<i16>,
     n_tags: usize,
 }
@@ -77,83 +79,46 @@ struct Probe {
 impl FeatureWeights {
     /// Builds the table from the feature `keys` and each stage's columns for them (already
     /// validated: keys strictly increasing, lengths and entries consistent, tags below `n_tags`).
+    ///
+    /// # Panics
+    /// Unless there are one or two stages, as in every model file.
     pub fn new(keys: &[u32], stages: &[StageColumns], n_tags: usize) -> FeatureWeights {
-        let total_entries: usize = stages.iter().map(|s| s.weights.len()).sum();
+        let total_entries: usize = stages.iter().map(|s| s.tags.len()).sum();
         let mut table = FeatureWeights {
             n_stages: stages.len(),
             entries: Vec::with_capacity(keys.len()),
             directory: Vec::new(),
             shift: 0,
             // Room for every row: a header per stage, and at most two numbers per entry (dense
-            // parts only where `n_tags <= 2 × entries`); and for the last sparse part written
-            // `WIDE` pairs wide.
+            // parts only where `n_tags <= 2 × entries`); and for the last sparse part, whose
+            // weights are written `WIDE` wide from its `len <= WIDE`th number.
             rows: vec![0; stages.len() * keys.len() + 2 * total_entries + 2 * WIDE],
             n_tags,
         };
-        // Where each stage's entries of the next key start.
-        let mut starts = vec![0; stages.len()];
-        let mut end = 0;
-        in_pieces(piece_ranges(keys.len()), &mut |range| {
-            end = table.write_rows(&keys[range.clone()], range.start, stages, &mut starts, end);
-        });
+        let end = match stages.len() {
+            1 => table.write_all::<1>(keys, stages.try_into().expect("one stage")),
+            2 => table.write_all::<2>(keys, stages.try_into().expect("two stages")),
+            n => panic!("{n} stages: a model has one or two"),
+        };
         table.rows.truncate(end);
         table.index();
         table
     }
 
-    /// Writes the rows of `keys`, the keys from number `first` on, from `rows[end]` on, each
-    /// stage's entries from its `starts` on; returns the new end.
-    ///
-    /// Without a branch on the number of entries where it can (it varies from key to key, so
-    /// a loop over them mispredicts its exit at nearly every key): a sparse part is written
-    /// [`WIDE`] pairs wide, what lies past its entries overwritten by what comes next, and a key
-    /// without entries in a stage takes the same path with a length of 0.
-    fn write_rows(
-        &mut self,
-        keys: &[u32],
-        first: usize,
-        stages: &[StageColumns],
-        starts: &mut [usize],
-        mut end: usize,
-    ) -> usize {
-        let n_tags = self.n_tags;
-        for (i, &key) in keys.iter().enumerate() {
-            let row = end;
-            end += stages.len();
-            for (s, (stage, start)) in stages.iter().zip(starts.iter_mut()).enumerate() {
-                let len = usize::from(stage.lens[first + i]);
-                let from = *start;
-                *start += len;
-                if 2 * len >= n_tags {
-                    self.rows[row + s] = DENSE;
-                    let part = &mut self.rows[end..end + n_tags];
-                    part.fill(0);
-                    for (&t, &w) in stage.tags[from..from + len].iter().zip(&stage.weights[from..from + len]) {
-                        part[usize::from(t)] = w;
-                    }
-                    end += n_tags;
-                    continue;
-                }
-                self.rows[row + s] = len as i16;
-                let wide = (stage.tags[from..].first_chunk::<WIDE>(), stage.weights[from..].first_chunk::<WIDE>());
-                match (wide, self.rows[end..].first_chunk_mut::<{ 2 * WIDE }>()) {
-                    ((Some(tags), Some(weights)), Some(out)) if len <= WIDE => {
-                        for k in 0..WIDE {
-                            out[2 * k] = i16::from(tags[k]);
-                            out[2 * k + 1] = weights[k];
-                        }
-                    }
-                    _ => {
-                        let entries = stage.tags[from..from + len].iter().zip(&stage.weights[from..from + len]);
-                        for (pair, (&t, &w)) in self.rows[end..end + 2 * len].chunks_exact_mut(2).zip(entries) {
-                            pair.copy_from_slice(&[i16::from(t), w]);
-                        }
-                    }
-                }
-                end += 2 * len;
-            }
-            self.entries.push(u64::from(key) << 32 | row as u64);
-        }
+    /// Writes every key's row and entry, piece by piece; returns where the rows end. One copy
+    /// of the code for each number of stages, so that the loop over them unrolls and their
+    /// positions stay in registers.
+    fn write_all<const N: usize>(&mut self, keys: &[u32], stages: &[StageColumns; N]) -> usize {
+        // Where each stage's entries of the next key start.
+        let mut starts = [0; N];
+        let mut end = 0;
+        self.entries.resize(keys.len(), 0);
+        let (rows, entries, n_tags) = (&mut self.rows[..], &mut self.entries[..], self.n_tags);
+        in_pieces(piece_ranges(keys.len()), &mut |range| {
+            let lens = std::array::from_fn(|s| &stages[s].lens[range.clone()]);
+            let keys = keys[range.clone()].iter().zip(&mut entries[range]);
+            end = write_rows(rows, keys, lens, stages, &mut starts, end, n_tags);
+        });
         end
     }
 
@@ -248,9 +213,10 @@ impl FeatureWeights {
                             *sum += i32::from(w);
                         }
                     } else {
-                        for pair in weights.chunks_exact(2) {
-                            if let Some(sum) = sums.get_mut(pair[0] as usize) {
-                                *sum += i32::from(pair[1]);
+                        let (tags, weights) = weights.split_at(header as usize);
+                        for (&t, &w) in tags.iter().zip(weights) {
+                            if let Some(sum) = sums.get_mut(t as usize) {
+                                *sum += i32::from(w);
                             }
                         }
                     }
@@ -259,6 +225,78 @@ impl FeatureWeights {
             }
         }
     }
+}
+
+/// Writes the rows of `keys`, each key's from `rows[end]` on and its entry beside it, the `i`th
+/// key's entries in each stage `s` being `lens[s][i]` from `starts[s]` on; returns the new end.
+fn write_rows<'k, const N: usize>(
+    rows: &mut [i16],
+    keys: impl Iterator<Item = (&'k u32, &'k mut u64)>,
+    lens: [&[u8]; N],
+    stages: &[StageColumns; N],
+    starts: &mut [usize; N],
+    mut end: usize,
+    n_tags: usize,
+) -> usize {
+    for (i, (&key, entry)) in keys.enumerate() {
+        let row = end;
+        end += N;
+        for s in 0..N {
+            let len = usize::from(lens[s][i]);
+            rows[row + s] = write_part(rows, &mut end, &stages[s], starts[s], len, n_tags);
+            starts[s] += len;
+        }
+        *entry = u64::from(key) << 32 | row as u64;
+    }
+    end
+}
+
+/// Writes the part of a row for the `len` entries of `stage` from entry `from` on, at
+/// `rows[*end]`, and moves `end` past it; returns its header.
+///
+/// Without a branch on the number of entries where it can (it varies from key to key, so a loop
+/// over them mispredicts its exit at nearly every key): a sparse part's tags and weights are
+/// each written [`WIDE`] wide, what lies past them overwritten by what comes next, and a key
+/// without entries in a stage takes the same path with a length of 0.
+#[inline(always)]
+fn write_part(rows: &mut [i16], end: &mut usize, stage: &StageColumns, from: usize, len: usize, n_tags: usize) -> i16 {
+    let at = *end;
+    if 2 * len >= n_tags {
+        let part = &mut rows[at..at + n_tags];
+        part.fill(0);
+        for (&t, w) in stage.tags[from..from + len].iter().zip(weights(stage, from, len)) {
+            part[usize::from(t)] = w;
+        }
+        *end += n_tags;
+        return DENSE;
+    }
+    let wide = (stage.tags[from..].first_chunk::<WIDE>(), stage.weights[2 * from..].first_chunk::<{ 2 * WIDE }>());
+    match (wide, rows[at..].first_chunk_mut::<{ 2 * WIDE }>()) {
+        ((Some(tags), Some(weights)), Some(out)) if len <= WIDE => {
+            // The weights overwrite what lies past the tags.
+            let tags: [i16; WIDE] = std::array::from_fn(|k| i16::from(tags[k]));
+            let weights: [i16; WIDE] =
+                std::array::from_fn(|k| i16::from_le_bytes([weights[2 * k], weights[2 * k + 1]]));
+            *out.first_chunk_mut::<WIDE>().expect("2 × WIDE") = tags;
+            *out[len..].first_chunk_mut::<WIDE>().expect("len <= WIDE") = weights;
+        }
+        _ => {
+            let (tags, weights_out) = rows[at..at + 2 * len].split_at_mut(len);
+            for (t, &tag) in tags.iter_mut().zip(&stage.tags[from..from + len]) {
+                *t = i16::from(tag);
+            }
+            for (w, weight) in weights_out.iter_mut().zip(weights(stage, from, len)) {
+                *w = weight;
+            }
+        }
+    }
+    *end += 2 * len;
+    len as i16
+}
+
+/// The `len` weights of `stage` from entry `from` on.
+fn weights<'a>(stage: &StageColumns<'a>, from: usize, len: usize) -> impl Iterator<Item = i16> + 'a {
+    stage.weights[2 * from..2 * (from + len)].chunks_exact(2).map(|w| i16::from_le_bytes([w[0], w[1]]))
 }
 
 /// How many hits ahead pass 2 asks for a row: enough to cover a miss with other hits' work.
@@ -283,12 +321,25 @@ pub(crate) fn prefetch<T>(_items: &[T], _at: usize) {}
 mod tests {
     use super::*;
 
+    /// A stage's columns, as a model file stores them.
+    struct Columns {
+        lens: Vec<u8>,
+        tags: Vec<u8>,
+        weights: Vec<u8>,
+    }
+
+    impl Columns {
+        fn borrow(&self) -> StageColumns<'_> {
+            StageColumns { lens: &self.lens, tags: &self.tags, weights: &self.weights }
+        }
+    }
+
     /// A stage's columns from each key's run of `(tag, weight)` entries.
-    fn stage(rows: &[&[(u8, i16)]]) -> StageColumns {
-        StageColumns {
+    fn stage(rows: &[&[(u8, i16)]]) -> Columns {
+        Columns {
             lens: rows.iter().map(|r| r.len() as u8).collect(),
             tags: rows.iter().flat_map(|r| r.iter().map(|e| e.0)).collect(),
-            weights: rows.iter().flat_map(|r| r.iter().map(|e| e.1)).collect(),
+            weights: rows.iter().flat_map(|r| r.iter().flat_map(|e| e.1.to_le_bytes())).collect(),
         }
     }
 
@@ -297,7 +348,7 @@ mod tests {
         // Keys 3, 7, 9: key 3 in the second stage only, key 9 in the first only.
         let one = stage(&[&[], &[(0, 5), (2, -3)], &[(1, 4)]]);
         let two = stage(&[&[(1, 100)], &[(2, 11)], &[]]);
-        let w = FeatureWeights::new(&[3, 7, 9], &[one, two], 3);
+        let w = FeatureWeights::new(&[3, 7, 9], &[one.borrow(), two.borrow()], 3);
         assert_eq!(w.n_keys(), 3);
         // Two tokens: keys [7, 3] and [9, 42].
         let mut sums = vec![0; 2 * 2 * 3];
@@ -322,7 +373,7 @@ mod tests {
         // The second stage has the rows in reverse, so that each key has parts of two lengths.
         let two: Vec<&[(u8, i16)]> = rows.iter().rev().map(Vec::as_slice).collect();
         let keys: Vec<u32> = (10..16).collect();
-        let w = FeatureWeights::new(&keys, &[stage(&one), stage(&two)], n_tags);
+        let w = FeatureWeights::new(&keys, &[stage(&one).borrow(), stage(&two).borrow()], n_tags);
         for (k, &key) in keys.iter().enumerate() {
             let mut sums = vec![0; 2 * n_tags];
             w.add(&[key], 1, 0, &mut sums, &mut Lookup::default());
@@ -344,7 +395,7 @@ mod tests {
         keys.sort_unstable();
         let rows: Vec<Vec<(u8, i16)>> = (1..=keys.len() as i16).map(|w| vec![(0, w)]).collect();
         let refs: Vec<&[(u8, i16)]> = rows.iter().map(Vec::as_slice).collect();
-        let w = FeatureWeights::new(&keys, &[stage(&refs)], 1);
+        let w = FeatureWeights::new(&keys, &[stage(&refs).borrow()], 1);
         let keys: Vec<u32> = keys.into_iter().chain([3, 0xefff_ffff, u32::MAX - 1]).collect();
         let mut sums = vec![0; keys.len()];
         w.add(&keys, 1, 0, &mut sums, &mut Lookup::default());
