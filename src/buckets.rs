@@ -6,7 +6,10 @@
 //! compiles the few buckets of its own words. Hashing the lexicon's 91,381 words into one table at
 //! load was a quarter of the browser's cold start.
 
+use std::sync::OnceLock;
+
 use crate::error::ModelError;
+use crate::hash::KeyTable;
 
 /// The number of buckets: five bits of each of a word's first two bytes.
 pub const BUCKETS: usize = 1 << 10;
@@ -112,6 +115,35 @@ impl BucketEnds {
             out.extend_from_slice(&count.to_le_bytes());
             out.extend_from_slice(&end.to_le_bytes());
         }
+    }
+}
+
+/// One [`KeyTable`] a bucket, each compiled when first asked for (a model file's lists), or all
+/// compiled at once (lists given in memory, as training has them).
+#[derive(Clone)]
+pub struct BucketTables(Vec<OnceLock<KeyTable>>);
+
+impl BucketTables {
+    /// Tables not compiled yet.
+    pub fn lazy() -> BucketTables {
+        BucketTables((0..BUCKETS).map(|_| OnceLock::new()).collect())
+    }
+
+    /// Tables compiled already, bucket by bucket.
+    pub fn compiled(tables: impl IntoIterator<Item = KeyTable>) -> BucketTables {
+        let tables: Vec<OnceLock<KeyTable>> = tables.into_iter().map(OnceLock::from).collect();
+        assert_eq!(tables.len(), BUCKETS, "a table a bucket");
+        BucketTables(tables)
+    }
+
+    /// Bucket `b`'s table, compiled by `compile` if it is not yet.
+    pub fn get(&self, b: usize, compile: impl FnOnce() -> KeyTable) -> &KeyTable {
+        self.0[b].get_or_init(compile)
+    }
+
+    /// The tables compiled so far.
+    pub fn compiled_so_far(&self) -> impl Iterator<Item = &KeyTable> {
+        self.0.iter().filter_map(OnceLock::get)
     }
 }
 

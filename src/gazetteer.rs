@@ -17,9 +17,7 @@
 //! browser's cold start (a character-level Aho-Corasick automaton took 180 ms to build, or 6 MB
 //! to ship prebuilt), and finding the runs by reading every line was still a tenth of it.
 
-use std::sync::OnceLock;
-
-use crate::buckets::{BUCKETS, BucketEnds, bucket};
+use crate::buckets::{BUCKETS, BucketEnds, BucketTables, bucket};
 use crate::hash::{KeyList, KeyTable, TextHasher, hash_bytes, mix};
 use crate::model::in_pieces;
 use crate::normalize::{push_match_form, typographic_to_ascii};
@@ -44,19 +42,18 @@ const PHRASE_SEED: u64 = 0x6761_7a65_7474_6565; // "gazettee"
 pub struct Gazetteer {
     /// A model file's phrase lists (in match form, one phrase a line), every category.
     lines: Vec<u8>,
-    /// Runs of `lines` of one category whose phrases are in one bucket, in order of bucket.
+    /// Runs of `lines` of one category whose phrases are in one bucket, bucket by bucket.
     runs: Vec<Run>,
     /// The runs of bucket `b` are `runs[starts[b]..starts[b + 1]]`.
     starts: Vec<u32>,
     /// Per bucket: running hash of a token sequence → category bits of the phrase it spells,
     /// plus [`CONTINUES`] if it is a proper prefix of a phrase; compiled on first use.
-    buckets: Vec<OnceLock<KeyTable>>,
+    buckets: BucketTables,
 }
 
-/// Lines `lines[start..end]` of category `category`, whose phrases are in bucket `bucket`.
+/// Lines `lines[start..end]` of category `category`, whose phrases are in one bucket.
 #[derive(Clone, Copy, Debug)]
 struct Run {
-    bucket: u16,
     category: u8,
     start: u32,
     end: u32,
@@ -64,7 +61,7 @@ struct Run {
 
 impl Default for Gazetteer {
     fn default() -> Self {
-        Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets: empty_buckets() }
+        Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets: BucketTables::lazy() }
     }
 }
 
@@ -109,11 +106,6 @@ fn token_bucket(token: &str) -> usize {
         }
     }
     bucket(&start[..len])
-}
-
-/// A bucket for each first word, none compiled.
-fn empty_buckets() -> Vec<OnceLock<KeyTable>> {
-    (0..BUCKETS).map(|_| OnceLock::new()).collect()
 }
 
 /// Appends the entries of the phrases of `lines` (in match form, one a line, `\n`) in category
@@ -176,7 +168,7 @@ impl Gazetteer {
                 push_phrase(&mut words[bucket(phrase.as_bytes())], phrase.as_bytes(), category);
             }
         }
-        let buckets = words.into_iter().map(|w| OnceLock::from(compile(w))).collect();
+        let buckets = BucketTables::compiled(words.into_iter().map(compile));
         Gazetteer { lines: Vec::new(), runs: Vec::new(), starts: vec![0; BUCKETS + 1], buckets }
     }
 
@@ -185,32 +177,29 @@ impl Gazetteer {
     /// compiled as it is used.
     pub(crate) fn from_lists(lists: &[(&[u8], BucketEnds)]) -> Gazetteer {
         let mut lines = Vec::with_capacity(lists.iter().map(|l| l.0.len()).sum());
-        let mut runs = Vec::new();
-        for (category, (list, ends)) in lists.iter().enumerate() {
-            let offset = lines.len();
+        let mut offsets = Vec::with_capacity(lists.len());
+        for (list, _) in lists {
+            offsets.push(lines.len());
             lines.extend_from_slice(list);
-            for b in 0..BUCKETS {
+        }
+        // Bucket by bucket, a run of each category that has phrases in it.
+        let (mut runs, mut starts) = (Vec::new(), vec![0u32]);
+        for b in 0..BUCKETS {
+            for (category, ((_, ends), &offset)) in lists.iter().zip(&offsets).enumerate() {
                 let (_, bytes) = ends.bucket(b);
                 if !bytes.is_empty() {
                     let (start, end) = ((offset + bytes.start) as u32, (offset + bytes.end) as u32);
-                    runs.push(Run { bucket: b as u16, category: category as u8, start, end });
+                    runs.push(Run { category: category as u8, start, end });
                 }
             }
+            starts.push(runs.len() as u32);
         }
-        runs.sort_by_key(|r| r.bucket);
-        let mut starts = vec![0u32; BUCKETS + 1];
-        for r in &runs {
-            starts[usize::from(r.bucket) + 1] += 1;
-        }
-        for b in 1..starts.len() {
-            starts[b] += starts[b - 1];
-        }
-        Gazetteer { lines, runs, starts, buckets: empty_buckets() }
+        Gazetteer { lines, runs, starts, buckets: BucketTables::lazy() }
     }
 
     /// Bucket `b`, compiled.
     fn compiled(&self, b: usize) -> &KeyTable {
-        self.buckets[b].get_or_init(|| {
+        self.buckets.get(b, || {
             let mut words = KeyList::default();
             let runs = &self.runs[self.starts[b] as usize..self.starts[b + 1] as usize];
             in_pieces(runs, &mut |r| {

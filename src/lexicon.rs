@@ -9,9 +9,7 @@
 //! [`crate::features::TokenInfo`] computes anyway ([`LowerKey`]). The tables are [`KeyTable`]s,
 //! one a [`crate::buckets`] bucket, each filled from the model file's words on first use.
 
-use std::sync::OnceLock;
-
-use crate::buckets::{BUCKETS, BucketEnds, Lead, bucket};
+use crate::buckets::{BUCKETS, BucketEnds, BucketTables, Lead, bucket};
 use crate::hash::{KeyList, KeyTable, TextHasher, hash_bytes, hash_str};
 
 /// A Brown-cluster bit path packed with a leading 1 bit: `"0110"` is `0b1_0110`. Zero means
@@ -136,7 +134,7 @@ impl LowerKey {
 /// Clusters by lower-cased word.
 ///
 /// A table a [`bucket`] of words, each compiled when a word of its bucket is first looked up,
-/// from the model file's words ([`Lexicon::from_lines`]); or all compiled at once from a word
+/// from the model file's words; or all compiled at once from a word
 /// list ([`Lexicon::new`]).
 #[derive(Clone)]
 pub struct Lexicon {
@@ -149,7 +147,7 @@ pub struct Lexicon {
     /// Where each bucket's words end in `lines` and `entries`.
     ends: BucketEnds,
     /// Per bucket: the hash of a word → its packed [`Classes`].
-    tables: Vec<OnceLock<KeyTable>>,
+    tables: BucketTables,
 }
 
 impl std::fmt::Debug for Lexicon {
@@ -177,7 +175,7 @@ impl Lexicon {
             lines: Vec::new(),
             entries: Vec::new(),
             ends: BucketEnds::of([]),
-            tables: lists.into_iter().map(|list| OnceLock::from(compile(list))).collect(),
+            tables: BucketTables::compiled(lists.into_iter().map(compile)),
         }
     }
 
@@ -185,13 +183,12 @@ impl Lexicon {
     /// `\n`, filed by bucket as `ends` says (already checked), and each word's index into
     /// `classes` (already checked), compiled as it is used.
     pub(crate) fn from_lines(classes: Vec<u32>, lines: Vec<u8>, entries: Vec<u16>, ends: BucketEnds) -> Lexicon {
-        let tables = (0..BUCKETS).map(|_| OnceLock::new()).collect();
-        Lexicon { classes, lines, entries, ends, tables }
+        Lexicon { classes, lines, entries, ends, tables: BucketTables::lazy() }
     }
 
     /// Bucket `b`'s table, compiled.
     fn table(&self, b: usize) -> &KeyTable {
-        self.tables[b].get_or_init(|| {
+        self.tables.get(b, || {
             let (numbers, bytes) = self.ends.bucket(b);
             let lines = &self.lines[bytes];
             let mut list = KeyList::default();
@@ -225,7 +222,7 @@ impl Lexicon {
 
     /// Whether the lexicon has no words.
     pub fn is_empty(&self) -> bool {
-        self.ends.lines() == 0 && self.tables.iter().all(|t| t.get().is_none_or(KeyTable::is_empty))
+        self.ends.lines() == 0 && self.tables.compiled_so_far().all(KeyTable::is_empty)
     }
 }
 

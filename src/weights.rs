@@ -10,10 +10,10 @@
 //!   the directory is small enough to stay in cache, so a probe costs one read of the key list;
 //! - an entry is one `u64` (key and row index), and a row keeps its per-stage headers and
 //!   weights together, so a hit costs two cache lines;
-//! - a stage's part of a row is sparse (`(tag, weight)` pairs) when the feature has weights for
-//!   few tags, and dense (a weight for every tag, added as one vector) when it has many: the
-//!   frequent features (bias, shapes, common words) have many, and adding their weights one tag
-//!   at a time was a chain of dependent read-modify-writes;
+//! - a stage's part of a row is sparse (its tags, then their weights) when the feature has
+//!   weights for few tags, and dense (a weight for every tag, added as one vector) when it has
+//!   many: the frequent features (bias, shapes, common words) have many, and adding their
+//!   weights one tag at a time was a chain of dependent read-modify-writes;
 //! - [`FeatureWeights::add`] finds every key of a sentence before reading any row, and asks for
 //!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
