@@ -57,7 +57,38 @@ struct Moves {
     inner: Vec<(usize, [usize; 2])>,
     /// Per tag: its index in `opening`, or its index in `inner`.
     place: Vec<Place>,
+    /// Whether the lists are [`SHIPPED_LISTS`].
+    shipped: bool,
 }
+
+/// The tag lists of [`Moves`], borrowed: what the loops of decoding walk.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Lists<'a> {
+    n_tags: usize,
+    opening: &'a [usize],
+    closed: &'a [usize],
+    inner: &'a [(usize, [usize; 2])],
+}
+
+/// The lists of the shipped model's 17 tags (four types: `O`, then `B`, `I`, `L`, `U` of each),
+/// as constants: decoding has a copy of its loops for them in which every tag index is known
+/// when compiling, so the loops unroll, with no index to load and no bound to check (half the
+/// instructions of a Viterbi step that reads its indices from the lists).
+const SHIPPED_LISTS: Lists<'static> = Lists {
+    n_tags: SHIPPED_SIZES.0,
+    opening: &[0, 1, 4, 5, 8, 9, 12, 13, 16],
+    closed: &[0, 3, 4, 7, 8, 11, 12, 15, 16],
+    inner: &[
+        (2, [1, 2]),
+        (3, [1, 2]),
+        (6, [5, 6]),
+        (7, [5, 6]),
+        (10, [9, 10]),
+        (11, [9, 10]),
+        (14, [13, 14]),
+        (15, [13, 14]),
+    ],
+};
 
 /// Where [`Moves`] keeps a tag.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,7 +114,14 @@ impl Moves {
             place.push(Place::Inner(inner.len()));
             inner.push((y, pair));
         }
-        Moves { n_tags, opening, closed, inner, place }
+        let mut moves = Moves { n_tags, opening, closed, inner, place, shipped: false };
+        moves.shipped = moves.lists() == SHIPPED_LISTS;
+        moves
+    }
+
+    /// The lists, borrowed.
+    fn lists(&self) -> Lists<'_> {
+        Lists { n_tags: self.n_tags, opening: &self.opening, closed: &self.closed, inner: &self.inner }
     }
 
     /// Per closed tag, the entries of `table` (`n × n`, row = previous tag) to each opening
@@ -148,17 +186,19 @@ impl Viterbi {
     /// [`Viterbi::decode`] with its score table in `scratch`, so that decoding sentence after
     /// sentence allocates nothing once it has grown to the longest.
     pub fn decode_reusing(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>) {
-        match (self.moves.n_tags, self.moves.opening.len()) {
-            SHIPPED_SIZES => self.decode_sized(em, out, scratch, SHIPPED_SIZES),
-            sizes => self.decode_sized(em, out, scratch, sizes),
+        if self.moves.shipped {
+            self.decode_with(em, out, scratch, SHIPPED_LISTS);
+        } else {
+            self.decode_with(em, out, scratch, self.moves.lists());
         }
     }
 
-    /// [`Viterbi::decode_reusing`] for `n` tags of which `width` open an entity: inlined into
+    /// [`Viterbi::decode_reusing`] walking the tag lists `lists` (the decoder's): inlined into
     /// each call, so that where they are constants the loops over tags unroll.
     #[inline(always)]
-    fn decode_sized(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>, (n, width): (usize, usize)) {
+    fn decode_with(&self, em: &[f32], out: &mut Vec<Tag>, scratch: &mut Vec<f32>, lists: Lists<'_>) {
         let moves = &self.moves;
+        let (n, width) = (lists.n_tags, lists.opening.len());
         let len = em.len() / n;
         out.clear();
         if len == 0 {
@@ -177,25 +217,18 @@ impl Viterbi {
         // work for every opening tag (SIMD lanes, no branches).
         for t in 1..len {
             let (prev_rows, cur_rows) = score.split_at_mut(t * n);
-            let prev = &prev_rows[(t - 1) * n..];
+            let prev = &prev_rows[(t - 1) * n..t * n];
             let cur = &mut cur_rows[..n];
             let best = &mut best[..row];
             best.fill(f32::NEG_INFINITY);
-            let (best_lanes, _) = best.as_chunks_mut::<LANE>();
-            for (&p, weights) in moves.closed.iter().zip(self.open.chunks_exact(row)) {
-                let from = prev[p];
-                for (best, weights) in best_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
-                    let was = *best;
-                    *best = std::array::from_fn(|i| {
-                        let s = from + weights[i];
-                        if s > was[i] { s } else { was[i] }
-                    });
-                }
-            }
-            for (&y, &b) in moves.opening.iter().zip(&*best) {
+            fold_rows(best.as_chunks_mut::<LANE>().0, prev, lists.closed, &self.open, |was, from, weight| {
+                let s = from + weight;
+                if s > was { s } else { was }
+            });
+            for (&y, &b) in lists.opening.iter().zip(&*best) {
                 cur[y] = b;
             }
-            for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&self.inner) {
+            for (&(y, [p, q]), &[wp, wq]) in lists.inner.iter().zip(&self.inner[..lists.inner.len()]) {
                 let (a, b) = (prev[p] + wp, prev[q] + wq);
                 cur[y] = if b > a { b } else { a };
             }
@@ -211,29 +244,75 @@ impl Viterbi {
         out.resize(len, 0);
         out[len - 1] = y;
         for t in (1..len).rev() {
-            // The lowest previous tag among the best: the one a strict `>` scan in order keeps.
+            // The lowest previous tag among the best: the one a strict `>` scan in order keeps
+            // (the outside tag if every move scores -inf).
             let prev = &score[(t - 1) * n..t * n];
-            let (mut best, mut arg) = (f32::NEG_INFINITY, 0);
-            let mut consider = |p: usize, w: f32| {
-                let s = prev[p] + w;
-                if s > best {
-                    (best, arg) = (s, p);
-                }
-            };
-            match moves.place[y] {
+            y = match moves.place[y] {
                 Place::Opening(o) => {
-                    for (c, &p) in moves.closed.iter().enumerate() {
-                        consider(p, self.open[c * row + o]);
+                    // Every candidate first, then their maximum, then the first closed tag that
+                    // reaches it: no comparison waits on the one before, as in a running scan.
+                    let candidates = &mut best[..width];
+                    let weights = self.open[..lists.closed.len() * row].chunks_exact(row);
+                    for ((s, &p), weights) in candidates.iter_mut().zip(lists.closed).zip(weights) {
+                        *s = prev[p] + weights[o];
                     }
+                    let top = candidates.iter().fold(f32::NEG_INFINITY, |m, &s| if s > m { s } else { m });
+                    candidates.iter().position(|&s| s == top && s > f32::NEG_INFINITY).map_or(0, |c| lists.closed[c])
                 }
                 Place::Inner(i) => {
-                    let ([p, q], [wp, wq]) = (moves.inner[i].1, self.inner[i]);
-                    consider(p, wp);
-                    consider(q, wq);
+                    let ([p, q], [wp, wq]) = (lists.inner[i].1, self.inner[i]);
+                    let (a, b) = (prev[p] + wp, prev[q] + wq);
+                    if b > a {
+                        q
+                    } else if a > f32::NEG_INFINITY {
+                        p
+                    } else {
+                        0
+                    }
                 }
-            }
-            y = arg;
+            };
             out[t - 1] = y;
+        }
+    }
+}
+
+/// Folds into `acc` (a padded row of SIMD lanes) each row of `table` (rows of `acc`'s length)
+/// with the value `from[tags[r]]` of its tag: `acc[i] = step(acc[i], from[tags[r]], row_r[i])`
+/// for the rows `r` in order. Its own function so that `acc` is known not to alias `from`: the
+/// lanes stay in registers across rows instead of being stored and reloaded after each.
+#[inline(always)]
+fn fold_rows(
+    acc: &mut [[f32; LANE]],
+    from: &[f32],
+    tags: &[usize],
+    table: &[f32],
+    step: impl Fn(f32, f32, f32) -> f32,
+) {
+    let row = acc.len() * LANE;
+    let table = &table[..tags.len() * row];
+    // The shipped model's sizes, as arrays: a loop of known length over arrays, fully unrolled.
+    const ROWS: usize = SHIPPED_SIZES.1;
+    const LANES: usize = lanes(ROWS) / LANE;
+    if let (Ok(acc), Ok(tags), (table, [])) =
+        (<&mut [[f32; LANE]; LANES]>::try_from(&mut *acc), <&[usize; ROWS]>::try_from(tags), table.as_chunks::<LANE>())
+        && let Ok(table) = <&[[f32; LANE]; ROWS * LANES]>::try_from(table)
+    {
+        let mut lanes = *acc;
+        for (r, &tag) in tags.iter().enumerate() {
+            let value = from[tag];
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                let (was, weights) = (*lane, table[r * LANES + l]);
+                *lane = std::array::from_fn(|i| step(was[i], value, weights[i]));
+            }
+        }
+        *acc = lanes;
+        return;
+    }
+    for (&tag, weights) in tags.iter().zip(table.chunks_exact(row)) {
+        let value = from[tag];
+        for (lanes, weights) in acc.iter_mut().zip(weights.as_chunks::<LANE>().0) {
+            let was = *lanes;
+            *lanes = std::array::from_fn(|i| step(was[i], value, weights[i]));
         }
     }
 }
@@ -365,26 +444,28 @@ impl Marginals {
     pub fn between(&mut self, em: &[f32], pot: &Potentials, tags: &[Tag], wanted: Range<usize>, out: &mut Vec<f32>) {
         let moves = &pot.moves;
         debug_assert_eq!(moves.opening.len(), moves.closed.len(), "as many tags close an entity as open one");
-        match (moves.n_tags, moves.opening.len()) {
-            SHIPPED_SIZES => self.between_sized(em, pot, tags, wanted, out, SHIPPED_SIZES),
-            sizes => self.between_sized(em, pot, tags, wanted, out, sizes),
+        if moves.shipped {
+            self.between_with(em, pot, tags, wanted, out, SHIPPED_LISTS);
+        } else {
+            self.between_with(em, pot, tags, wanted, out, moves.lists());
         }
     }
 
-    /// [`Marginals::between`] for `n` tags of which `width` open an entity and `width` close
-    /// one: inlined into each call, so that where they are constants the loops over tags unroll.
+    /// [`Marginals::between`] walking the tag lists `lists` (the potentials'), in which as many
+    /// tags open an entity as close one: inlined into each call, so that where they are
+    /// constants the loops over tags unroll.
     #[inline(always)]
-    fn between_sized(
+    fn between_with(
         &mut self,
         em: &[f32],
         pot: &Potentials,
         tags: &[Tag],
         wanted: Range<usize>,
         out: &mut Vec<f32>,
-        (n, width): (usize, usize),
+        lists: Lists<'_>,
     ) {
         out.clear();
-        let moves = &pot.moves;
+        let (n, width) = (lists.n_tags, lists.opening.len());
         let len = tags.len();
         if wanted.is_empty() {
             return;
@@ -416,22 +497,17 @@ impl Marginals {
         sums.resize(row, 0.0);
         for t in 1..wanted.end {
             let (done, rest) = alpha.split_at_mut(t * n);
-            let prev = &done[(t - 1) * n..];
+            let prev = &done[(t - 1) * n..t * n];
             let cur = &mut rest[..n];
             let into_opening = &mut sums[..row];
             into_opening.fill(0.0);
-            let (into_lanes, _) = into_opening.as_chunks_mut::<LANE>();
-            for (&p, weights) in moves.closed.iter().zip(pot.open.chunks_exact(row)) {
-                let a = prev[p];
-                for (c, weights) in into_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
-                    let was = *c;
-                    *c = std::array::from_fn(|i| was[i] + a * weights[i]);
-                }
-            }
-            for (&y, &c) in moves.opening.iter().zip(&*into_opening) {
+            fold_rows(into_opening.as_chunks_mut::<LANE>().0, prev, lists.closed, &pot.open, |was, a, weight| {
+                was + a * weight
+            });
+            for (&y, &c) in lists.opening.iter().zip(&*into_opening) {
                 cur[y] = c;
             }
-            for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
+            for (&(y, [p, q]), &[wp, wq]) in lists.inner.iter().zip(&pot.inner[..lists.inner.len()]) {
                 cur[y] = prev[p] * wp + prev[q] * wq;
             }
             for (c, &x) in cur.iter_mut().zip(&e[t * n..(t + 1) * n]) {
@@ -451,19 +527,18 @@ impl Marginals {
             let cur = &mut head[t * n..(t + 1) * n];
             let from_closed = &mut sums[..row];
             from_closed.fill(0.0);
-            let (from_lanes, _) = from_closed.as_chunks_mut::<LANE>();
-            for (&y, weights) in moves.opening.iter().zip(pot.open_by_next.chunks_exact(row)) {
-                let x = next[y];
-                for (c, weights) in from_lanes.iter_mut().zip(weights.as_chunks::<LANE>().0) {
-                    let was = *c;
-                    *c = std::array::from_fn(|i| was[i] + weights[i] * x);
-                }
-            }
-            for (&p, &c) in moves.closed.iter().zip(&*from_closed) {
+            fold_rows(
+                from_closed.as_chunks_mut::<LANE>().0,
+                next,
+                lists.opening,
+                &pot.open_by_next,
+                |was, x, weight| was + weight * x,
+            );
+            for (&p, &c) in lists.closed.iter().zip(&*from_closed) {
                 cur[p] = c;
             }
             // Each tag inside an entity goes on to the two inner tags of its type, in order.
-            for (&(y, [p, q]), &[wp, wq]) in moves.inner.iter().zip(&pot.inner) {
+            for (&(y, [p, q]), &[wp, wq]) in lists.inner.iter().zip(&pot.inner[..lists.inner.len()]) {
                 cur[p] += wp * next[y];
                 cur[q] += wq * next[y];
             }
@@ -482,6 +557,13 @@ impl Marginals {
 mod tests {
     use super::*;
     use crate::tags::{OUTSIDE, Position, tag, tag_count};
+
+    #[test]
+    fn the_shipped_lists_are_those_of_four_types() {
+        assert!(Moves::new(tag_count(4)).shipped);
+        assert_eq!(Moves::new(tag_count(4)).lists(), SHIPPED_LISTS);
+        assert!(!Moves::new(tag_count(2)).shipped);
+    }
 
     #[test]
     fn viterbi_respects_bilou_constraints() {
