@@ -276,7 +276,19 @@ fn scan_word(text: &str, start: usize) -> usize {
     let mut end = start;
     let mut letters_and_dots = true; // the word so far looks like `U.S.` (single letters + dots)
     let mut prev: Option<char> = None;
-    while let Some(c) = next_char(text, end) {
+    let bytes = text.as_bytes();
+    loop {
+        // A run of ASCII letters and digits, the bulk of most words, byte by byte: what the
+        // character loop below would do for each of them.
+        let run = bytes[end..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        if run > 0 {
+            if run > 1 || prev.is_some_and(is_word_char) {
+                letters_and_dots = false;
+            }
+            end += run;
+            prev = Some(char::from(bytes[end - 1]));
+        }
+        let Some(c) = next_char(text, end) else { break };
         if is_word_char(c) && !is_cjk(c) {
             if prev.is_some_and(is_word_char) && c.is_alphanumeric() {
                 letters_and_dots = false;
