@@ -521,53 +521,85 @@ pub fn document_features(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
 
 /// What the document-level templates read, for every token of a whole document (see
 /// [`document_features`]): few distinct values occur, so serving caches the summed weights per
-/// value ([`crate::context_cache`]).
+/// value ([`crate::context_cache`]). Kept in 16 bytes, each value in the narrowest integer
+/// that holds it (tags in a `u16`: a model has at most 255 types, 1,021 tags), so that the cache
+/// hashes, compares and stores a sixth of what ten `u64`s took; the keys are made from the same
+/// `u64` values as ever.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DocumentContext {
-    tag: u64,
-    before: u64,
-    after: u64,
-    majority: u64,
-    share: u64,
-    common_tag: u64,
-    case: u64,
-    elsewhere: u64,
-    within: u64,
-    prior: u64,
+    /// The token's stage-1 tag, its neighbours' ([`tag_code`]: a boundary past either end), and
+    /// the most common tag of the word's other mentions.
+    tag: u16,
+    before: u16,
+    after: u16,
+    common_tag: u16,
+    /// The majority type (plus one; 0 for none) of the other mentions, and of those inside a
+    /// multi-word entity.
+    majority: u16,
+    within: u16,
+    share: u8,
+    case: u8,
+    elsewhere: u8,
+    prior: u8,
+}
+
+/// The code of the boundary before the first token in [`DocumentContext`]'s tag fields.
+const BEFORE_CODE: u16 = u16::MAX - 1;
+/// The code of the boundary after the last token.
+const AFTER_CODE: u16 = u16::MAX;
+
+/// The code of the tag of token `i` of a document tagged `tags`: the tag itself, or the code of
+/// the boundary for a position before or after the document.
+fn tag_code(tags: &[Tag], i: isize) -> u16 {
+    if i < 0 { BEFORE_CODE } else { tags.get(i as usize).map_or(AFTER_CODE, |&t| t as u16) }
+}
+
+/// The value a tag code stands for in the keys: the tag, or the boundary's hash.
+fn tag_value(code: u16) -> u64 {
+    match code {
+        BEFORE_CODE => BOUNDARY_BEFORE,
+        AFTER_CODE => BOUNDARY_AFTER,
+        tag => u64::from(tag),
+    }
 }
 
 impl Context for DocumentContext {
     const FEATURES: usize = DOC_FEATURES_PER_TOKEN;
 
     fn hash(&self) -> u64 {
-        let small = self.tag
-            | self.majority << 8
-            | self.share << 16
-            | self.common_tag << 24
-            | self.case << 32
-            | self.elsewhere << 40
-            | self.within << 48
-            | self.prior << 56;
-        mix(mix(mix(small ^ 0x0044_4f43) ^ self.before) ^ self.after)
+        let tags = u64::from(self.tag)
+            | u64::from(self.before) << 16
+            | u64::from(self.after) << 32
+            | u64::from(self.common_tag) << 48;
+        let rest = u64::from(self.majority)
+            | u64::from(self.within) << 16
+            | u64::from(self.share) << 32
+            | u64::from(self.case) << 40
+            | u64::from(self.elsewhere) << 48
+            | u64::from(self.prior) << 56;
+        mix(mix(tags ^ 0x0044_4f43) ^ rest)
     }
 
     fn features(&self, out: &mut Vec<u32>) {
-        let (tag, majority, share, case) = (self.tag, self.majority, self.share, self.case);
+        let (tag, majority, share, case) =
+            (tag_value(self.tag), u64::from(self.majority), u64::from(self.share), u64::from(self.case));
+        let (before, after, common_tag) = (tag_value(self.before), tag_value(self.after), u64::from(self.common_tag));
+        let (elsewhere, within, prior) = (u64::from(self.elsewhere), u64::from(self.within), u64::from(self.prior));
         // Numbered after the sentence templates.
         let template = |k: usize| (FEATURES_PER_TOKEN + k) as u32;
         out.extend_from_slice(&[
             feature_key(template(0), &[tag]),
-            feature_key(template(1), &[self.before, tag]),
-            feature_key(template(2), &[tag, self.after]),
+            feature_key(template(1), &[before, tag]),
+            feature_key(template(2), &[tag, after]),
             feature_key(template(3), &[majority, share]),
-            feature_key(template(4), &[self.common_tag, case]),
+            feature_key(template(4), &[common_tag, case]),
             feature_key(template(5), &[majority, share, case]),
-            feature_key(template(6), &[self.elsewhere, case]),
-            feature_key(template(7), &[self.elsewhere, majority]),
-            feature_key(template(8), &[self.within, majority]),
-            feature_key(template(9), &[self.within, case, tag]),
-            feature_key(template(10), &[majority, self.prior, case]),
-            feature_key(template(11), &[self.elsewhere, self.prior]),
+            feature_key(template(6), &[elsewhere, case]),
+            feature_key(template(7), &[elsewhere, majority]),
+            feature_key(template(8), &[within, majority]),
+            feature_key(template(9), &[within, case, tag]),
+            feature_key(template(10), &[majority, prior, case]),
+            feature_key(template(11), &[elsewhere, prior]),
         ]);
     }
 }
@@ -577,9 +609,6 @@ impl Context for DocumentContext {
 pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out: &mut Vec<DocumentContext>) {
     let n_tags = tag_count(n_types);
     let words = DocumentWords::count(infos, tags, n_tags);
-    let tag_at = |i: isize| -> u64 {
-        if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
-    };
     let mut tally = MentionTally::new(n_types);
     // Per distinct word, the tally of its other mentions for the last tag it was seen with: the
     // mentions of a word mostly share their tag, so most tokens reuse it.
@@ -595,19 +624,19 @@ pub fn document_contexts(infos: &[TokenInfo], tags: &[Tag], n_types: usize, out:
         };
         let [lower, capitalised] = writing(infos, n);
         let cases = words.cases[row];
-        let elsewhere = u64::from(cases[0] > lower) | u64::from(cases[1] > capitalised) << 1;
+        let elsewhere = u8::from(cases[0] > lower) | u8::from(cases[1] > capitalised) << 1;
         let i = n as isize;
         out.push(DocumentContext {
-            tag: tag as u64,
-            before: tag_at(i - 1),
-            after: tag_at(i + 1),
+            tag: tag as u16,
+            before: tag_code(tags, i - 1),
+            after: tag_code(tags, i + 1),
             majority: others.majority,
             share: others.share,
-            common_tag: others.common_tag,
-            case: info.case as u64,
+            common_tag: others.common_tag as u16,
+            case: info.case as u8,
             elsewhere,
             within: others.within,
-            prior: u64::from(info.prior),
+            prior: info.prior,
         });
     }
 }
@@ -671,10 +700,10 @@ impl DocumentWords {
 /// `majority`, `share`, `common_tag` and `within`.
 #[derive(Clone, Copy, Debug)]
 struct OtherMentions {
-    majority: u64,
-    share: u64,
-    common_tag: u64,
-    within: u64,
+    majority: u16,
+    share: u8,
+    common_tag: Tag,
+    within: u16,
 }
 
 /// Buffers for [`MentionTally::others`]: counts per entity type.
@@ -713,7 +742,7 @@ impl MentionTally {
             }
         }
         let majority_of = |counts: &[u32]| match counts.iter().enumerate().max_by_key(|&(_, c)| *c) {
-            Some((ty, &c)) if c > 0 => ty as u64 + 1,
+            Some((ty, &c)) if c > 0 => ty as u16 + 1,
             _ => 0,
         };
         let share = match (others, in_entity) {
@@ -722,12 +751,7 @@ impl MentionTally {
             (o, e) if e < o => 3,
             _ => 4,
         };
-        OtherMentions {
-            majority: majority_of(per_type),
-            share,
-            common_tag: common_tag as u64,
-            within: majority_of(within_type),
-        }
+        OtherMentions { majority: majority_of(per_type), share, common_tag, within: majority_of(within_type) }
     }
 }
 
@@ -826,7 +850,7 @@ mod tests {
         let infos: Vec<TokenInfo> = words.map(info).to_vec();
         let mut contexts = Vec::new();
         document_contexts(&infos, &[0; 11], 4, &mut contexts);
-        let elsewhere: Vec<u64> = contexts.iter().map(|c| c.elsewhere).collect();
+        let elsewhere: Vec<u8> = contexts.iter().map(|c| c.elsewhere).collect();
         // Bank: lower case elsewhere (1). bank: never elsewhere in lower case, and its other
         // mention opens a sentence (0). Fed after "said": the other Fed follows ".", not a word
         // (0). Fed after ".": capitalised after a word elsewhere (2).
@@ -865,9 +889,6 @@ mod tests {
                 row
             })
             .collect();
-        let tag_at = |i: isize| -> u64 {
-            if i < 0 { BOUNDARY_BEFORE } else { tags.get(i as usize).map_or(BOUNDARY_AFTER, |&t| t as u64) }
-        };
         let mut per_type = vec![0u32; n_types];
         let mut within_type = vec![0u32; n_types];
         for (n, ((info, &tag), &row)) in infos.iter().zip(tags).zip(&word_rows).enumerate() {
@@ -890,7 +911,7 @@ mod tests {
                 }
             }
             let majority_of = |counts: &[u32]| match counts.iter().enumerate().max_by_key(|&(_, c)| *c) {
-                Some((ty, &c)) if c > 0 => ty as u64 + 1,
+                Some((ty, &c)) if c > 0 => ty as u16 + 1,
                 _ => 0,
             };
             let (majority, within) = (majority_of(&per_type), majority_of(&within_type));
@@ -902,19 +923,19 @@ mod tests {
                 _ => 4,
             };
             let [lower, capitalised] = writing(n);
-            let elsewhere = u64::from(cases[row][0] > lower) | u64::from(cases[row][1] > capitalised) << 1;
+            let elsewhere = u8::from(cases[row][0] > lower) | u8::from(cases[row][1] > capitalised) << 1;
             let i = n as isize;
             out.push(DocumentContext {
-                tag: tag as u64,
-                before: tag_at(i - 1),
-                after: tag_at(i + 1),
+                tag: tag as u16,
+                before: tag_code(tags, i - 1),
+                after: tag_code(tags, i + 1),
                 majority,
                 share,
-                common_tag: common_tag as u64,
-                case: info.case as u64,
+                common_tag: common_tag as u16,
+                case: info.case as u8,
                 elsewhere,
                 within,
-                prior: u64::from(info.prior),
+                prior: info.prior,
             });
         }
     }
