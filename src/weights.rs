@@ -15,8 +15,9 @@
 //!   many: the frequent features (bias, shapes, common words) have many, and adding their
 //!   weights one tag at a time was a chain of dependent read-modify-writes;
 //! - most keys looked up are not in the model (two in three of the word-pair keys of news text):
-//!   a bit per slot of a small filter (about ten bits a key, in cache) turns nine in ten of
-//!   those away before they read the key list, a random access into a megabyte;
+//!   a filter of a bit per value of a key's top bits (about ten bits a key, in cache, written
+//!   in one sequential pass at load) turns nine in ten of those away before they read the key
+//!   list, a random access into a megabyte;
 //! - [`FeatureWeights::add`] finds every key of a sentence before reading any row, and asks for
 //!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
@@ -47,10 +48,11 @@ pub struct FeatureWeights {
     directory: Vec<u32>,
     /// `32 - log2(directory.len() - 1)`: the shift that takes a key's top bits.
     shift: u32,
-    /// Bit `key & filter_mask` is set for every key: a key whose bit is clear is not one.
+    /// Bit `key >> filter_shift` (the key's top bits) is set for every key: a key whose bit is
+    /// clear is not one. Keys are sorted, so the filter is written in order at load.
     filter: Vec<u64>,
-    /// `filter.len() × 64 - 1`.
-    filter_mask: u32,
+    /// `32 - log2(filter.len() × 64)`.
+    filter_shift: u32,
     /// Per row: one header per stage ([`DENSE`], or the number of sparse entries), then each
     /// stage's part in order: `n_tags` weights if dense, else its tags, then their weights (two
     /// runs, each copied in one go at load).
@@ -97,7 +99,7 @@ impl FeatureWeights {
             directory: Vec::new(),
             shift: 0,
             filter: Vec::new(),
-            filter_mask: 0,
+            filter_shift: 0,
             // Room for every row: a header per stage, and at most two numbers per entry (dense
             // parts only where `n_tags <= 2 × entries`); and for the last sparse part, whose
             // weights are written `WIDE` wide from its `len <= WIDE`th number.
@@ -131,16 +133,22 @@ impl FeatureWeights {
         end
     }
 
-    /// Builds the directory of the merged, sorted `entries`.
+    /// Builds the directory and the filter of the merged, sorted `entries`, in one pass over them.
     fn index(&mut self) {
         // About two keys per directory run: 2^bits runs for at least 2^(bits + 1) keys.
         let bits = (usize::BITS - self.entries.len().max(2).leading_zeros()).saturating_sub(2).min(24);
         self.shift = 32 - bits;
         let mut directory = vec![0u32; (1 << bits) + 1];
         let shift = self.shift;
+        // About ten bits a key (a key not in the model passes one time in ten), at most 2^20.
+        let filter_bits = (usize::BITS - self.entries.len().leading_zeros() + 3).clamp(6, 20);
+        let mut filter = vec![0u64; 1 << (filter_bits - 6)];
+        let filter_shift = 32 - filter_bits;
         in_pieces(self.entries.chunks(PIECE), &mut |piece| {
             for &e in piece {
                 directory[(e >> 32 >> shift) as usize + 1] += 1;
+                let bit = (e >> 32) as u32 >> filter_shift;
+                filter[(bit >> 6) as usize] |= 1 << (bit & 63);
             }
         });
         let mut total = 0;
@@ -151,23 +159,13 @@ impl FeatureWeights {
             }
         });
         self.directory = directory;
-        // About ten bits a key (a key not in the model passes one time in ten), at most 2^20.
-        let filter_bits = (usize::BITS - self.entries.len().leading_zeros() + 3).clamp(6, 20);
-        let mut filter = vec![0u64; 1 << (filter_bits - 6)];
-        let mask = (1u32 << filter_bits) - 1;
-        in_pieces(self.entries.chunks(PIECE), &mut |piece| {
-            for &e in piece {
-                let bit = (e >> 32) as u32 & mask;
-                filter[(bit >> 6) as usize] |= 1 << (bit & 63);
-            }
-        });
         self.filter = filter;
-        self.filter_mask = mask;
+        self.filter_shift = filter_shift;
     }
 
     /// Whether `key` may be one of the table's: `false` only for a key that is not.
     fn may_hold(&self, key: u32) -> bool {
-        let bit = key & self.filter_mask;
+        let bit = key >> self.filter_shift;
         self.filter[(bit >> 6) as usize] & 1 << (bit & 63) != 0
     }
 
