@@ -290,22 +290,39 @@ fn fold_rows(
 ) {
     let row = acc.len() * LANE;
     let table = &table[..tags.len() * row];
-    // The shipped model's sizes, as arrays: a loop of known length over arrays, fully unrolled.
+    // The shipped model's sizes: nine rows of twelve lanes, written out row by row, so that each
+    // row's tag is a constant (no index to load or check) and the lanes stay in registers; as a
+    // loop, the compiler kept it rolled.
     const ROWS: usize = SHIPPED_SIZES.1;
-    const LANES: usize = lanes(ROWS) / LANE;
-    if let (Ok(acc), Ok(tags), (table, [])) =
-        (<&mut [[f32; LANE]; LANES]>::try_from(&mut *acc), <&[usize; ROWS]>::try_from(tags), table.as_chunks::<LANE>())
-        && let Ok(table) = <&[[f32; LANE]; ROWS * LANES]>::try_from(table)
-    {
-        let mut lanes = *acc;
-        for (r, &tag) in tags.iter().enumerate() {
-            let value = from[tag];
-            for (l, lane) in lanes.iter_mut().enumerate() {
-                let (was, weights) = (*lane, table[r * LANES + l]);
-                *lane = std::array::from_fn(|i| step(was[i], value, weights[i]));
-            }
+    const WIDTH: usize = lanes(ROWS);
+    if let (Ok(acc), Ok(tags), Ok(table)) = (
+        <&mut [f32; WIDTH]>::try_from(acc.as_flattened_mut()),
+        <&[usize; ROWS]>::try_from(tags),
+        <&[f32; ROWS * WIDTH]>::try_from(table),
+    ) {
+        #[inline(always)]
+        fn fold<const R: usize>(
+            lanes: [f32; WIDTH],
+            from: &[f32],
+            tags: &[usize; ROWS],
+            table: &[f32; ROWS * WIDTH],
+            step: &impl Fn(f32, f32, f32) -> f32,
+        ) -> [f32; WIDTH] {
+            let value = from[tags[R]];
+            let weights: &[f32; WIDTH] = table[R * WIDTH..][..WIDTH].try_into().expect("a row");
+            std::array::from_fn(|i| step(lanes[i], value, weights[i]))
         }
-        *acc = lanes;
+        const _: () = assert!(ROWS == 9, "one call a row below");
+        let mut lanes = *acc;
+        lanes = fold::<0>(lanes, from, tags, table, &step);
+        lanes = fold::<1>(lanes, from, tags, table, &step);
+        lanes = fold::<2>(lanes, from, tags, table, &step);
+        lanes = fold::<3>(lanes, from, tags, table, &step);
+        lanes = fold::<4>(lanes, from, tags, table, &step);
+        lanes = fold::<5>(lanes, from, tags, table, &step);
+        lanes = fold::<6>(lanes, from, tags, table, &step);
+        lanes = fold::<7>(lanes, from, tags, table, &step);
+        *acc = fold::<8>(lanes, from, tags, table, &step);
         return;
     }
     for (&tag, weights) in tags.iter().zip(table.chunks_exact(row)) {
