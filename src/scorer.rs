@@ -180,8 +180,8 @@ impl<'s> Scoring<'s> {
         context_features(&infos[range], keys, shapes, lists);
         model.weights().add(keys, PAIR_FEATURES_PER_TOKEN, 0, sums, lookup);
         for (at, (shape, list)) in shapes.iter().zip(lists.iter()).enumerate() {
-            add_row(caches.shapes.get(shape, model.weights()), at, len, n_tags, sums);
-            add_row(caches.lists.get(list, model.weights()), at, len, n_tags, sums);
+            let (shapes, lists) = (&mut caches.shapes, &mut caches.lists);
+            add_rows(shapes.get(shape, model.weights()), lists.get(list, model.weights()), at, len, n_tags, sums);
         }
     }
 
@@ -251,10 +251,23 @@ fn push_described(word: WordScores<'_>, infos: &mut Vec<TokenInfo>, firsts: &mut
     firsts.push(word.first_step);
 }
 
-/// Adds `row` (per stage, `n_tags` each) to token `token` of a sentence of `len` tokens.
-fn add_row(row: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
-    for (stage, row) in row.chunks_exact(n_tags).enumerate() {
-        add_to(&mut sums[(stage * len + token) * n_tags..], row);
+/// Adds `a + b` (each per stage, `n_tags` a stage) to token `token` of a sentence of `len`
+/// tokens: the two rows are summed first, so that the token's sums are read and written once.
+fn add_rows(a: &[i32], b: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
+    for (stage, (a, b)) in a.chunks_exact(n_tags).zip(b.chunks_exact(n_tags)).enumerate() {
+        let sums = &mut sums[(stage * len + token) * n_tags..];
+        // The shipped model's rows as fixed-size arrays, as in [`add_to`].
+        if let (Ok(a), Ok(b), Some(sums)) = (
+            <&[i32; SHIPPED_TAGS]>::try_from(a),
+            <&[i32; SHIPPED_TAGS]>::try_from(b),
+            sums.first_chunk_mut::<SHIPPED_TAGS>(),
+        ) {
+            *sums = std::array::from_fn(|i| sums[i] + (a[i] + b[i]));
+            continue;
+        }
+        for ((sum, &a), &b) in sums.iter_mut().zip(a).zip(b) {
+            *sum += a + b;
+        }
     }
 }
 
