@@ -234,9 +234,7 @@ impl FeatureWeights {
                     let sums = &mut sums[base..base + n_tags];
                     let weights = &self.rows[at..at + part];
                     if header == DENSE {
-                        for (sum, &w) in sums.iter_mut().zip(weights) {
-                            *sum += i32::from(w);
-                        }
+                        add_dense(sums, weights);
                     } else {
                         let (tags, weights) = weights.split_at(header as usize);
                         for (&t, &w) in tags.iter().zip(weights) {
@@ -251,6 +249,25 @@ impl FeatureWeights {
         }
     }
 }
+
+/// Adds a dense part of a row to a token's sums (as many of each).
+#[inline(always)]
+fn add_dense(sums: &mut [i32], weights: &[i16]) {
+    // The shipped model's 17 tags as fixed-size arrays: whole SIMD adds, no trip count to work
+    // out (as in the scorer's rows).
+    if let (Some(sums), Ok(weights)) =
+        (sums.first_chunk_mut::<SHIPPED_TAGS>(), <&[i16; SHIPPED_TAGS]>::try_from(weights))
+    {
+        *sums = std::array::from_fn(|i| sums[i] + i32::from(weights[i]));
+        return;
+    }
+    for (sum, &w) in sums.iter_mut().zip(weights) {
+        *sum += i32::from(w);
+    }
+}
+
+/// The tag count of the shipped model, which [`add_dense`] has a copy of its loop for.
+const SHIPPED_TAGS: usize = crate::decode::SHIPPED_SIZES.0;
 
 /// Writes the rows of `keys`, each key's from `rows[end]` on and its entry beside it, the `i`th
 /// key's entries in each stage `s` being `lens[s][i]` from `starts[s]` on; returns the new end.
