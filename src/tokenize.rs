@@ -40,6 +40,11 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
     let mut emails = EmailScan::new(text);
     let mut i = 0;
     while i < bytes.len() {
+        // ASCII spaces and line breaks, most of the separators, without decoding a character.
+        if matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
+            i += 1;
+            continue;
+        }
         let c = char_at(text, i);
         if is_separator(c) {
             i += c.len_utf8();
@@ -195,9 +200,22 @@ fn clitic_len(text: &str, at: usize) -> Option<usize> {
 
 const URL_PREFIXES: &[&str] = &["http://", "https://", "www."];
 
+// [`scan_url`] rules a token out by its first byte: every prefix starts with `h` or `w`.
+const _: () = {
+    let mut i = 0;
+    while i < URL_PREFIXES.len() {
+        assert!(matches!(URL_PREFIXES[i].as_bytes()[0], b'h' | b'w'));
+        i += 1;
+    }
+};
+
 /// A URL from its scheme (or `www.`) to the next whitespace, less trailing punctuation.
 fn scan_url(text: &str, start: usize) -> Option<usize> {
     let rest = &text[start..];
+    // Every prefix starts with `h` or `w`: most tokens are ruled out by their first byte.
+    if !matches!(rest.as_bytes().first(), Some(b'h' | b'H' | b'w' | b'W')) {
+        return None;
+    }
     let prefix = URL_PREFIXES
         .iter()
         .find(|p| rest.len() > p.len() && rest.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))?;
