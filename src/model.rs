@@ -295,7 +295,7 @@ impl StageData {
 
     /// Each feature's `(tag, quantised weight)` entries, those that quantise to 0 left out, and
     /// features left without entries left out.
-    fn quantised_rows(&self, scale: f32) -> Vec<(u32, Vec<(u8, [u8; 2])>)> {
+    fn quantised_rows(&self, scale: f32) -> Vec<QuantisedRow> {
         self.features
             .iter()
             .map(|(k, row)| (*k, row.iter().map(|&(t, w)| (t, quantise(w, scale))).filter(|e| e.1 != [0, 0]).collect()))
@@ -304,10 +304,13 @@ impl StageData {
     }
 }
 
+/// A feature key and its `(tag, little-endian quantised weight)` entries in one stage.
+type QuantisedRow = (u32, Vec<(u8, [u8; 2])>);
+
 /// Writes the feature table: the keys with a weight in any stage, then each stage's columns
 /// for them.
 fn write_features(stages: &[StageData], out: &mut Vec<u8>, scale: f32) {
-    let rows: Vec<Vec<(u32, Vec<(u8, [u8; 2])>)>> = stages.iter().map(|st| st.quantised_rows(scale)).collect();
+    let rows: Vec<Vec<QuantisedRow>> = stages.iter().map(|st| st.quantised_rows(scale)).collect();
     let mut keys: Vec<u32> = rows.iter().flatten().map(|(k, _)| *k).collect();
     keys.sort_unstable();
     keys.dedup();
