@@ -6,7 +6,7 @@
 //                                  target/bench/pkg and the corpus into target/bench/corpus.json)
 //
 // Environment: BENCH_RUNS (timed passes for nerlight, default 7), BENCH_PEER_RUNS (for
-// compromise, default 3: a pass takes seconds), BENCH_COLD_RUNS (default 9), BENCH_MAX_SCALE
+// compromise, default 3: a pass takes seconds), BENCH_COLD_RUNS (default 5), BENCH_MAX_SCALE
 // (bytes, default 10000000), CHROMIUM_PATH (default /usr/bin/chromium), BENCH_OUT (default
 // target/bench: pkg/, corpus.json, results.json), BENCH_NATIVE (default
 // target/release/nerlight-bench), BENCH_NO_RECORD=1 (do not rewrite bench/RESULTS.md),
@@ -31,7 +31,7 @@ import { ROOT, startServer } from './server.mjs';
 const env = process.env;
 const RUNS = Number(env.BENCH_RUNS || 7);
 const PEER_RUNS = Number(env.BENCH_PEER_RUNS || 3);
-const COLD_RUNS = Number(env.BENCH_COLD_RUNS || 9);
+const COLD_RUNS = Number(env.BENCH_COLD_RUNS || 5);
 const MAX_SCALE = Number(env.BENCH_MAX_SCALE || 10_000_000);
 const CHROMIUM = env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUT = resolve(ROOT, env.BENCH_OUT || join('target', 'bench'));
