@@ -75,7 +75,7 @@ struct Lists<'a> {
 /// when compiling, so the loops unroll, with no index to load and no bound to check (half the
 /// instructions of a Viterbi step that reads its indices from the lists).
 const SHIPPED_LISTS: Lists<'static> = Lists {
-    n_tags: SHIPPED_SIZES.0,
+    n_tags: SHIPPED_TAGS,
     opening: &[0, 1, 4, 5, 8, 9, 12, 13, 16],
     closed: &[0, 3, 4, 7, 8, 11, 12, 15, 16],
     inner: &[
@@ -154,6 +154,10 @@ const fn lanes(width: usize) -> usize {
 /// The tag counts of the shipped model's four types: 17 tags, 9 of which open an entity (and 9
 /// close one). Decoding compiles a copy of its loops for these sizes, unrolled.
 pub(crate) const SHIPPED_SIZES: (usize, usize) = (17, 9);
+
+/// The tag count of the shipped model: rows of this length have a fixed-size copy of the loops
+/// that add them up ([`crate::weights::add_row`], the scorer's), as decoding has of its loops.
+pub(crate) const SHIPPED_TAGS: usize = SHIPPED_SIZES.0;
 
 /// A Viterbi decoder for one set of transitions, its weights laid out for the legal moves
 /// alone: about 100 additions a token instead of 289 for 17 tags. Build it once per model.

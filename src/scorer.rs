@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use crate::context_cache::ContextCache;
-use crate::decode::SHIPPED_SIZES;
+use crate::decode::SHIPPED_TAGS;
 use crate::features::{
     DocumentContext, ListContext, PAIR_FEATURES_PER_TOKEN, Role, ShapeContext, TokenInfo, context_features,
     document_contexts, mark_name_lists,
@@ -22,7 +22,7 @@ use crate::features::{
 use crate::model::Model;
 use crate::tags::Tag;
 use crate::tokenize::Token;
-use crate::weights::Lookup;
+use crate::weights::{Lookup, add_row};
 use crate::word_cache::{WordCache, WordScores, boundary_sums};
 
 /// What an extractor keeps for scoring: the boundaries' sums, and a pool of caches that live
@@ -256,7 +256,7 @@ fn push_described(word: WordScores<'_>, infos: &mut Vec<TokenInfo>, firsts: &mut
 fn add_rows(a: &[i32], b: &[i32], token: usize, len: usize, n_tags: usize, sums: &mut [i32]) {
     for (stage, (a, b)) in a.chunks_exact(n_tags).zip(b.chunks_exact(n_tags)).enumerate() {
         let sums = &mut sums[(stage * len + token) * n_tags..];
-        // The shipped model's rows as fixed-size arrays, as in [`add_to`].
+        // The shipped model's rows as fixed-size arrays, as in [`add_row`].
         if let (Ok(a), Ok(b), Some(sums)) = (
             <&[i32; SHIPPED_TAGS]>::try_from(a),
             <&[i32; SHIPPED_TAGS]>::try_from(b),
@@ -271,22 +271,11 @@ fn add_rows(a: &[i32], b: &[i32], token: usize, len: usize, n_tags: usize, sums:
     }
 }
 
-/// Adds `row` to the first `row.len()` sums.
+/// [`add_row`] for the scorer's cached rows, a call of its own: inlined into each role of
+/// [`add_word_sums`] it cost the scoring loop 10% more instructions.
 fn add_to(sums: &mut [i32], row: &[i32]) {
-    // The shipped model's rows, as fixed-size arrays: the loop compiles to whole SIMD adds,
-    // with no trip count to work out at run time (most of a generic loop's cost at 17).
-    if let (Ok(row), Some(sums)) = (<&[i32; SHIPPED_TAGS]>::try_from(row), sums.first_chunk_mut::<SHIPPED_TAGS>()) {
-        *sums = std::array::from_fn(|i| sums[i] + row[i]);
-        return;
-    }
-    for (sum, &w) in sums.iter_mut().zip(row) {
-        *sum += w;
-    }
+    add_row(sums, row);
 }
-
-/// The tag count of the shipped model (four types in BILOU): [`add_to`] has a copy of its loop
-/// for rows of this length, as decoding has of its loops.
-const SHIPPED_TAGS: usize = SHIPPED_SIZES.0;
 
 /// Adds a word's cached sums (per stage, role and tag) to the tokens of a sentence of `len`
 /// tokens that it feeds from position `at`. `sums` holds a `len × n_tags` block per stage.

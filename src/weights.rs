@@ -22,6 +22,7 @@
 //!   rows a few hits ahead where the target has a prefetch hint, so that misses overlap;
 //! - weights stay `i16` and are summed as integers; callers scale the sums once per tag.
 
+use crate::decode::SHIPPED_TAGS;
 use crate::model::{PIECE, in_pieces, piece_ranges};
 
 /// One stage's weights as the model file stores them, for the feature keys that all stages
@@ -234,7 +235,7 @@ impl FeatureWeights {
                     let sums = &mut sums[base..base + n_tags];
                     let weights = &self.rows[at..at + part];
                     if header == DENSE {
-                        add_dense(sums, weights);
+                        add_row(sums, weights);
                     } else {
                         let (tags, weights) = weights.split_at(header as usize);
                         for (&t, &w) in tags.iter().zip(weights) {
@@ -250,24 +251,20 @@ impl FeatureWeights {
     }
 }
 
-/// Adds a dense part of a row to a token's sums (as many of each).
+/// Adds `row` (a weight or a sum per tag) to the first `row.len()` sums: a dense part of a row
+/// here, and the scorer's cached rows.
 #[inline(always)]
-fn add_dense(sums: &mut [i32], weights: &[i16]) {
-    // The shipped model's 17 tags as fixed-size arrays: whole SIMD adds, no trip count to work
-    // out (as in the scorer's rows).
-    if let (Some(sums), Ok(weights)) =
-        (sums.first_chunk_mut::<SHIPPED_TAGS>(), <&[i16; SHIPPED_TAGS]>::try_from(weights))
-    {
-        *sums = std::array::from_fn(|i| sums[i] + i32::from(weights[i]));
+pub(crate) fn add_row<T: Copy + Into<i32>>(sums: &mut [i32], row: &[T]) {
+    // The shipped model's rows, as fixed-size arrays: the loop compiles to whole SIMD adds,
+    // with no trip count to work out at run time (most of a generic loop's cost at 17).
+    if let (Ok(row), Some(sums)) = (<&[T; SHIPPED_TAGS]>::try_from(row), sums.first_chunk_mut::<SHIPPED_TAGS>()) {
+        *sums = std::array::from_fn(|i| sums[i] + row[i].into());
         return;
     }
-    for (sum, &w) in sums.iter_mut().zip(weights) {
-        *sum += i32::from(w);
+    for (sum, &w) in sums.iter_mut().zip(row) {
+        *sum += w.into();
     }
 }
-
-/// The tag count of the shipped model, which [`add_dense`] has a copy of its loop for.
-const SHIPPED_TAGS: usize = crate::decode::SHIPPED_SIZES.0;
 
 /// Writes the rows of `keys`, each key's from `rows[end]` on and its entry beside it, the `i`th
 /// key's entries in each stage `s` being `lens[s][i]` from `starts[s]` on; returns the new end.
